@@ -1,0 +1,38 @@
+// supercolor::Error: the single exception type thrown by the core.
+// The bindings map `code` to a JS Error with the same code string.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace supercolor {
+
+enum class ErrorCode {
+  kInvalidArgument,  // a parameter or buffer is wrong (NaN, out of range, size mismatch...)
+  kImageTooLarge,    // dimensions beyond what the core accepts
+  kOutOfMemory,      // an allocation failed
+  kCancelled,        // the caller's cancellation flag was raised
+  kBadState,         // a stage was called before the stages it depends on
+  kDecodeFailed,     // io: the bytes are not a decodable image
+  kEncodeFailed,     // io: the image could not be encoded / written
+};
+
+// Stable string for an error code ("invalid_argument", "image_too_large", ...).
+const char* error_code_name(ErrorCode code);
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, const std::string& message)
+      : std::runtime_error(message), code_(code) {}
+  ErrorCode code() const { return code_; }
+
+ private:
+  ErrorCode code_;
+};
+
+// Largest side and pixel count the core accepts: keeps every index in int32 and every
+// per-pixel buffer well inside a 4 GB wasm heap.
+constexpr int kMaxImageSide = 32768;
+constexpr long long kMaxImagePixels = 64LL * 1024 * 1024;
+
+}  // namespace supercolor

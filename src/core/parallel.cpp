@@ -1,0 +1,79 @@
+#include "parallel.h"
+
+#include <algorithm>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "error.h"
+
+namespace supercolor {
+
+void Context::check_cancelled() const {
+  if (cancelled()) throw Error(ErrorCode::kCancelled, "operation cancelled");
+}
+
+std::size_t chunk_count(std::size_t begin, std::size_t end, std::size_t grain) {
+  if (end <= begin) return 0;
+  grain = std::max<std::size_t>(grain, 1);
+  return (end - begin + grain - 1) / grain;
+}
+
+void parallel_for_chunks(
+    const Context& ctx, std::size_t begin, std::size_t end, std::size_t grain,
+    const std::function<void(std::size_t chunk, std::size_t, std::size_t)>& body) {
+  grain = std::max<std::size_t>(grain, 1);
+  const std::size_t chunks = chunk_count(begin, end, grain);
+  if (chunks == 0) return;
+  const auto run_chunk = [&](std::size_t chunk) {
+    const std::size_t b = begin + chunk * grain;
+    body(chunk, b, std::min(end, b + grain));
+  };
+  const std::size_t workers =
+      std::min<std::size_t>(chunks, static_cast<std::size_t>(std::max(ctx.threads, 1)));
+  if (workers <= 1) {
+    for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
+      ctx.check_cancelled();
+      run_chunk(chunk);
+    }
+    return;
+  }
+
+  // Dynamic scheduling: chunks are claimed from a shared counter. Which thread runs a chunk
+  // varies, but chunk boundaries do not, so per-chunk results are deterministic.
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr first_error;
+  std::mutex error_mutex;
+  const auto worker = [&]() {
+    for (;;) {
+      if (failed.load(std::memory_order_relaxed)) return;
+      const std::size_t chunk = next.fetch_add(1);
+      if (chunk >= chunks) return;
+      try {
+        ctx.check_cancelled();
+        run_chunk(chunk);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!first_error) first_error = std::current_exception();
+        failed.store(true);
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(workers - 1);
+  for (std::size_t t = 0; t + 1 < workers; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& thread : pool) thread.join();
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+void parallel_for(const Context& ctx, std::size_t begin, std::size_t end, std::size_t grain,
+                  const std::function<void(std::size_t, std::size_t)>& body) {
+  parallel_for_chunks(ctx, begin, end, grain,
+                      [&](std::size_t, std::size_t b, std::size_t e) { body(b, e); });
+}
+
+}  // namespace supercolor

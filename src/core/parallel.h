@@ -1,0 +1,42 @@
+// The core's one threading primitive.
+//
+// parallel_for splits [begin, end) into chunks of `grain` items whose boundaries depend only
+// on (begin, end, grain) -- never on the thread count -- and runs body(chunk_begin, chunk_end)
+// on up to `threads` threads. Code that reduces per-chunk partial results in chunk order is
+// therefore bit-identical whatever the thread count (SLIC relies on this).
+//
+// Natively the threads are std::threads; in the wasm build they come from Emscripten's pthread
+// pool. With threads <= 1 (or the non-threaded wasm build) everything runs on the caller.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+
+namespace supercolor {
+
+// Execution context passed to every stage: how many threads, and an optional cancellation
+// flag polled between chunks (a raised flag makes the stage throw Error(kCancelled)).
+struct Context {
+  int threads = 1;
+  const std::atomic<bool>* cancel = nullptr;
+
+  bool cancelled() const { return cancel != nullptr && cancel->load(std::memory_order_relaxed); }
+  // Throws Error(kCancelled) if the flag is raised.
+  void check_cancelled() const;
+};
+
+// Number of chunks parallel_for will use for this range and grain.
+std::size_t chunk_count(std::size_t begin, std::size_t end, std::size_t grain);
+
+// Runs body(chunk_begin, chunk_end) for every chunk; checks ctx's cancellation flag before
+// each chunk. Exceptions thrown by body are rethrown on the caller (the first one wins).
+void parallel_for(const Context& ctx, std::size_t begin, std::size_t end, std::size_t grain,
+                  const std::function<void(std::size_t, std::size_t)>& body);
+
+// Like parallel_for but also passes the chunk index (0-based), for per-chunk partial results.
+void parallel_for_chunks(
+    const Context& ctx, std::size_t begin, std::size_t end, std::size_t grain,
+    const std::function<void(std::size_t chunk, std::size_t, std::size_t)>& body);
+
+}  // namespace supercolor

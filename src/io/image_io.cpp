@@ -1,0 +1,217 @@
+#include "io/image_io.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <limits>
+
+#include "core/error.h"
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_NO_STDIO  // all input goes through memory buffers
+#define STBI_FAILURE_USERMSG
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STBI_WRITE_NO_STDIO
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#endif
+#include <stb_image.h>
+#include <stb_image_write.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+namespace supercolor {
+namespace {
+
+uint16_t read16(const uint8_t* p, bool little) {
+  return little ? static_cast<uint16_t>(p[0] | (p[1] << 8))
+                : static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
+uint32_t read32(const uint8_t* p, bool little) {
+  return little ? (uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) |
+                   (uint32_t(p[3]) << 24))
+                : ((uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) |
+                   uint32_t(p[3]));
+}
+
+// EXIF orientation (1..8) of a JPEG, 1 when absent or unreadable. stb_image ignores EXIF, and
+// phone photos rely on it, so the APP1 segment is read here (bounds-checked throughout).
+int jpeg_exif_orientation(const uint8_t* data, std::size_t size) {
+  if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return 1;
+  std::size_t pos = 2;
+  while (pos + 4 <= size) {
+    if (data[pos] != 0xFF) return 1;
+    const uint8_t marker = data[pos + 1];
+    if (marker == 0xDA || marker == 0xD9) return 1;  // start of scan / end: no EXIF before it
+    const std::size_t length = read16(data + pos + 2, false);
+    if (length < 2 || pos + 2 + length > size) return 1;
+    const uint8_t* segment = data + pos + 4;
+    const std::size_t segment_size = length - 2;
+    if (marker == 0xE1 && segment_size >= 14 && std::equal(segment, segment + 6, "Exif\0\0")) {
+      const uint8_t* tiff = segment + 6;
+      const std::size_t tiff_size = segment_size - 6;
+      const bool little = tiff[0] == 'I' && tiff[1] == 'I';
+      if (!little && !(tiff[0] == 'M' && tiff[1] == 'M')) return 1;
+      const uint32_t ifd = read32(tiff + 4, little);
+      if (ifd + 2 > tiff_size) return 1;
+      const uint16_t entries = read16(tiff + ifd, little);
+      for (uint32_t e = 0; e < entries; ++e) {
+        const std::size_t entry = ifd + 2 + 12 * std::size_t(e);
+        if (entry + 12 > tiff_size) return 1;
+        if (read16(tiff + entry, little) == 0x0112) {
+          const int value = read16(tiff + entry + 8, little);
+          return value >= 1 && value <= 8 ? value : 1;
+        }
+      }
+      return 1;
+    }
+    pos += 2 + length;
+  }
+  return 1;
+}
+
+// Applies an EXIF orientation so the image displays upright.
+Rgba8Image apply_orientation(const Rgba8Image& in, int orientation) {
+  if (orientation <= 1) return in;
+  const bool transpose = orientation >= 5;
+  Rgba8Image out;
+  out.width = transpose ? in.height : in.width;
+  out.height = transpose ? in.width : in.height;
+  out.rgba.resize(in.rgba.size());
+  for (int y = 0; y < out.height; ++y) {
+    for (int x = 0; x < out.width; ++x) {
+      int sx = 0, sy = 0;  // source pixel for output (x, y)
+      switch (orientation) {
+        case 2: sx = in.width - 1 - x; sy = y; break;                 // mirror horizontal
+        case 3: sx = in.width - 1 - x; sy = in.height - 1 - y; break;  // rotate 180
+        case 4: sx = x; sy = in.height - 1 - y; break;                 // mirror vertical
+        case 5: sx = y; sy = x; break;                                 // transpose
+        case 6: sx = y; sy = in.height - 1 - x; break;                 // rotate 90 CW
+        case 7: sx = in.width - 1 - y; sy = in.height - 1 - x; break;  // transverse
+        case 8: sx = in.width - 1 - y; sy = x; break;                  // rotate 270 CW
+        default: sx = x; sy = y; break;
+      }
+      std::copy_n(&in.rgba[4 * (std::size_t(sy) * in.width + sx)], 4,
+                  &out.rgba[4 * (std::size_t(y) * out.width + x)]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Rgba8Image decode_image(const uint8_t* data, std::size_t size) {
+  if (data == nullptr || size == 0) throw Error(ErrorCode::kDecodeFailed, "image data is empty");
+  if (size > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw Error(ErrorCode::kImageTooLarge, "encoded image is larger than 2 GB");
+  }
+  int width = 0, height = 0, channels = 0;
+  if (!stbi_info_from_memory(data, static_cast<int>(size), &width, &height, &channels)) {
+    throw Error(ErrorCode::kDecodeFailed,
+                std::string("not a decodable image: ") + stbi_failure_reason());
+  }
+  if (width > kMaxImageSide || height > kMaxImageSide ||
+      static_cast<long long>(width) * height > kMaxImagePixels) {
+    throw Error(ErrorCode::kImageTooLarge, "image is too large (" + std::to_string(width) + "x" +
+                                               std::to_string(height) + ")");
+  }
+  uint8_t* pixels =
+      stbi_load_from_memory(data, static_cast<int>(size), &width, &height, &channels, 4);
+  if (pixels == nullptr) {
+    const std::string reason = stbi_failure_reason();
+    if (reason.find("outofmem") != std::string::npos || reason.find("Out of memory") != std::string::npos) {
+      throw Error(ErrorCode::kOutOfMemory, "out of memory decoding the image");
+    }
+    throw Error(ErrorCode::kDecodeFailed, "could not decode the image: " + reason);
+  }
+  Rgba8Image image;
+  image.width = width;
+  image.height = height;
+  image.rgba.assign(pixels, pixels + 4 * std::size_t(width) * height);
+  stbi_image_free(pixels);
+  return apply_orientation(image, jpeg_exif_orientation(data, size));
+}
+
+Rgba8Image read_image_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw Error(ErrorCode::kDecodeFailed, "cannot open " + path);
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
+                                   std::istreambuf_iterator<char>());
+  try {
+    return decode_image(bytes.data(), bytes.size());
+  } catch (const Error& e) {
+    throw Error(e.code(), path + ": " + e.what());
+  }
+}
+
+std::vector<uint8_t> encode_png(const Rgba8Image& image) {
+  if (image.width <= 0 || image.height <= 0 ||
+      image.rgba.size() != 4 * std::size_t(image.width) * image.height) {
+    throw Error(ErrorCode::kInvalidArgument, "cannot encode: empty image or wrong buffer size");
+  }
+  std::vector<uint8_t> out;
+  const auto append = [](void* context, void* bytes, int n) {
+    auto* target = static_cast<std::vector<uint8_t>*>(context);
+    const auto* begin = static_cast<const uint8_t*>(bytes);
+    target->insert(target->end(), begin, begin + n);
+  };
+  if (!stbi_write_png_to_func(append, &out, image.width, image.height, 4, image.rgba.data(),
+                              4 * image.width)) {
+    throw Error(ErrorCode::kEncodeFailed, "PNG encoding failed");
+  }
+  return out;
+}
+
+void write_png_file(const std::string& path, const Rgba8Image& image) {
+  const std::vector<uint8_t> bytes = encode_png(image);
+  const std::string temporary = path + ".tmp-supercolor";
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    if (!file) throw Error(ErrorCode::kEncodeFailed, "cannot write " + temporary);
+    file.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    if (!file) throw Error(ErrorCode::kEncodeFailed, "cannot write " + temporary);
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    throw Error(ErrorCode::kEncodeFailed, "cannot rename onto " + path);
+  }
+}
+
+RgbImage to_rgb(const Rgba8Image& image) {
+  RgbImage out;
+  out.width = image.width;
+  out.height = image.height;
+  out.rgb.resize(3 * image.rgba.size() / 4);
+  for (std::size_t p = 0, n = out.pixel_count(); p < n; ++p) {
+    for (int c = 0; c < 3; ++c) out.rgb[3 * p + c] = image.rgba[4 * p + c] / 255.0f;
+  }
+  return out;
+}
+
+Rgba8Image to_rgba8(const RgbImage& image, const Rgba8Image* alpha_source) {
+  if (alpha_source != nullptr &&
+      (alpha_source->width != image.width || alpha_source->height != image.height)) {
+    throw Error(ErrorCode::kInvalidArgument, "alpha source size differs from the image");
+  }
+  Rgba8Image out;
+  out.width = image.width;
+  out.height = image.height;
+  out.rgba.resize(4 * image.pixel_count());
+  for (std::size_t p = 0, n = image.pixel_count(); p < n; ++p) {
+    for (int c = 0; c < 3; ++c) {
+      const float v = std::min(1.0f, std::max(0.0f, image.rgb[3 * p + c]));
+      out.rgba[4 * p + c] = static_cast<uint8_t>(std::lround(v * 255.0f));
+    }
+    out.rgba[4 * p + 3] = alpha_source != nullptr ? alpha_source->rgba[4 * p + 3] : 255;
+  }
+  return out;
+}
+
+}  // namespace supercolor
