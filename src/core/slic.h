@@ -16,7 +16,7 @@ struct SlicParams {
 int slic_requested_superpixels(const SlicParams& params, long long pixel_count);
 
 // Throws Error(kInvalidArgument) for K < 0 or K > n, compactness not finite or <= 0,
-// iterations < 1.
+// iterations < 1. A negative pixel_count skips the image-dependent check (K > n).
 void validate_slic_params(const SlicParams& params, long long pixel_count);
 
 // Segments `image`. Labels are 0..count-1, contiguous, each superpixel 4-connected;

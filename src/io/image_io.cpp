@@ -169,6 +169,28 @@ std::vector<uint8_t> encode_png(const Rgba8Image& image) {
   return out;
 }
 
+std::vector<uint8_t> encode_jpeg(const Rgba8Image& image, int quality) {
+  if (image.width <= 0 || image.height <= 0 ||
+      image.rgba.size() != 4 * std::size_t(image.width) * image.height) {
+    throw Error(ErrorCode::kInvalidArgument, "cannot encode: empty image or wrong buffer size");
+  }
+  if (quality < 1 || quality > 100) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "JPEG quality must be in [1, 100], got " + std::to_string(quality));
+  }
+  std::vector<uint8_t> out;
+  const auto append = [](void* context, void* bytes, int n) {
+    auto* target = static_cast<std::vector<uint8_t>*>(context);
+    const auto* begin = static_cast<const uint8_t*>(bytes);
+    target->insert(target->end(), begin, begin + n);
+  };
+  if (!stbi_write_jpg_to_func(append, &out, image.width, image.height, 4, image.rgba.data(),
+                              quality)) {
+    throw Error(ErrorCode::kEncodeFailed, "JPEG encoding failed");
+  }
+  return out;
+}
+
 void write_png_file(const std::string& path, const Rgba8Image& image) {
   const std::vector<uint8_t> bytes = encode_png(image);
   const std::string temporary = path + ".tmp-supercolor";

@@ -24,6 +24,8 @@ Rgba8Image read_image_file(const std::string& path);
 
 // PNG bytes of an RGBA image. Throws Error(kEncodeFailed) / Error(kInvalidArgument).
 std::vector<uint8_t> encode_png(const Rgba8Image& image);
+// JPEG bytes (quality 1..100; alpha dropped).
+std::vector<uint8_t> encode_jpeg(const Rgba8Image& image, int quality);
 // Writes atomically (a temporary file renamed over `path`).
 void write_png_file(const std::string& path, const Rgba8Image& image);
 

@@ -1,1 +1,203 @@
-int main() { return 0; }
+// Benchmarks of the C++ core (issue figures). Prints, never asserts:
+//  - wall time of each stage on 01_pitie_scotland and a 768x512 Kodak pair, 1 and 2 threads;
+//  - fast fusion vs the float64 brute-force definition (speed ratio, max error);
+//  - this SLIC vs OpenCV ximgproc SLIC at the same superpixel count and iterations on ~1 MP,
+//    measured side by side in one run (when built with OpenCV).
+//
+//   bench_core [--repeat N]
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/pipeline.h"
+#include "fusion_reference.h"
+#include "io/image_io.h"
+#include "native_pipeline.h"
+
+#ifdef SUPERCOLOR_HAVE_OPENCV
+#include <opencv2/imgproc.hpp>
+#include <opencv2/ximgproc/slic.hpp>
+#endif
+
+using namespace supercolor;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double time_best(int repeat, const std::function<void()>& run) {
+  double best = 1e30;
+  for (int r = 0; r < repeat; ++r) {
+    const auto start = Clock::now();
+    run();
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  return best;
+}
+
+std::string pair_path(const std::string& pair, const std::string& which) {
+  const std::string base = std::string(SUPERCOLOR_SHARED_DIR) + "/testdata/pairs/" + pair + "/" + which;
+  for (const char* ext : {".png", ".jpg"}) {
+    if (FILE* f = std::fopen((base + ext).c_str(), "rb")) {
+      std::fclose(f);
+      return base + ext;
+    }
+  }
+  return base + ".png";
+}
+
+RgbImage upscale(const RgbImage& image, int width, int height) {
+  RgbImage out{width, height, std::vector<float>(3 * std::size_t(width) * height)};
+  for (int y = 0; y < height; ++y) {
+    const int sy = std::min(image.height - 1, y * image.height / height);
+    for (int x = 0; x < width; ++x) {
+      const int sx = std::min(image.width - 1, x * image.width / width);
+      std::copy_n(&image.rgb[3 * (std::size_t(sy) * image.width + sx)], 3,
+                  &out.rgb[3 * (std::size_t(y) * width + x)]);
+    }
+  }
+  return out;
+}
+
+void bench_stages(const std::string& pair, const reference::Vgg19Reference& vgg, int repeat) {
+  const RgbImage target = to_rgb(read_image_file(pair_path(pair, "target")));
+  const RgbImage reference = to_rgb(read_image_file(pair_path(pair, "reference")));
+  std::printf("\n== stages: %s (target %dx%d, reference %dx%d), best of %d ==\n", pair.c_str(),
+              target.width, target.height, reference.width, reference.height, repeat);
+  std::printf("%-8s %9s %9s %9s %9s %9s %9s\n", "threads", "segment", "features", "match", "fuse",
+              "regrain", "total");
+  reference::StageTimings by_threads[2];
+  for (int threads : {1, 2}) {
+    reference::StageTimings best;
+    best.segment = best.features = best.match = best.fuse = best.regrain = 1e30;
+    for (int r = 0; r < repeat; ++r) {
+      Params params;
+      params.threads = threads;
+      Pipeline pipeline(params, target, reference);
+      reference::StageTimings t;
+      reference::run_pipeline(pipeline, vgg, &t);
+      best.segment = std::min(best.segment, t.segment);
+      best.features = std::min(best.features, t.features);
+      best.match = std::min(best.match, t.match);
+      best.fuse = std::min(best.fuse, t.fuse);
+      best.regrain = std::min(best.regrain, t.regrain);
+    }
+    by_threads[threads - 1] = best;
+    std::printf("%-8d %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs\n", threads, best.segment,
+                best.features, best.match, best.fuse, best.regrain, best.total());
+  }
+  std::printf("2-thread speed-up: segment %.2fx, fuse %.2fx, regrain %.2fx, total %.2fx\n",
+              by_threads[0].segment / by_threads[1].segment, by_threads[0].fuse / by_threads[1].fuse,
+              by_threads[0].regrain / by_threads[1].regrain,
+              by_threads[0].total() / by_threads[1].total());
+}
+
+void bench_fusion(const std::string& pair) {
+  const RgbImage target = to_rgb(read_image_file(pair_path(pair, "target")));
+  const Context ctx{2, nullptr};
+  const Segmentation segmentation = slic(target, SlicParams{}, ctx);
+  const SuperpixelStats stats = superpixel_stats(target, segmentation, ctx);
+  // Colours: each superpixel's mean colour rotated (r,g,b) -> (g,b,r): a real recolouring.
+  std::vector<float> colors(3 * std::size_t(stats.count));
+  for (int i = 0; i < stats.count; ++i) {
+    for (int c = 0; c < 3; ++c) colors[3 * i + c] = float(stats.mean_rgb[3 * i + (c + 1) % 3]);
+  }
+  std::printf("\n== fusion: fast vs float64 brute force, %s (%dx%d, N=%d), 2 threads ==\n",
+              pair.c_str(), target.width, target.height, stats.count);
+  for (double radius : {0.3, INFINITY}) {
+    for (double sigma_g : {0.0, 1.0}) {
+      FusionParams params;
+      params.radius = radius;
+      params.sigma_g = sigma_g;
+      RgbImage fast, brute;
+      const double fast_s = time_best(1, [&] {
+        fast = fuse(target, segmentation, stats, colors.data(), params, ctx);
+      });
+      const double brute_s = time_best(1, [&] {
+        brute = reference::fuse_brute_force(target, segmentation, stats, colors.data(), params, 2);
+      });
+      double max_error = 0;
+      for (std::size_t i = 0; i < fast.rgb.size(); ++i) {
+        max_error = std::max(max_error, double(std::abs(fast.rgb[i] - brute.rgb[i])));
+      }
+      std::printf("radius %-4s sigma_g %-8s fast %7.3fs  brute %8.3fs  ratio %6.1fx  max error "
+                  "%.2e (%.3f/255)\n",
+                  std::isinf(radius) ? "inf" : "0.3", sigma_g == 0 ? "adaptive" : "1.0", fast_s,
+                  brute_s, brute_s / fast_s, max_error, max_error * 255);
+    }
+  }
+}
+
+void bench_slic_vs_opencv(int repeat) {
+  // ~1 MP: the 768x512 Kodak target upscaled to 1224x816 (nearest, so edges stay sharp).
+  const RgbImage small = to_rgb(read_image_file(pair_path("14_kodak_kodim01_kodim08_buildings", "target")));
+  const RgbImage image = upscale(small, 1224, 816);
+  SlicParams params;
+  const int k = slic_requested_superpixels(params, (long long)image.pixel_count());
+  std::printf("\n== SLIC on %dx%d (%.2f MP), K=%d, m=10, 10 iterations, best of %d ==\n",
+              image.width, image.height, image.pixel_count() / 1e6, k, repeat);
+  int ours_count = 0;
+  const double ours_1 = time_best(repeat, [&] { ours_count = slic(image, params, Context{1, nullptr}).count; });
+  const double ours_2 = time_best(repeat, [&] { slic(image, params, Context{2, nullptr}); });
+  std::printf("supercolor slic: 1 thread %.3fs, 2 threads %.3fs (%d superpixels)\n", ours_1,
+              ours_2, ours_count);
+#ifdef SUPERCOLOR_HAVE_OPENCV
+  cv::Mat bgr(image.height, image.width, CV_8UC3);
+  for (int y = 0; y < image.height; ++y)
+    for (int x = 0; x < image.width; ++x)
+      for (int c = 0; c < 3; ++c)
+        bgr.at<cv::Vec3b>(y, x)[2 - c] = cv::saturate_cast<uint8_t>(
+            image.rgb[3 * (std::size_t(y) * image.width + x) + c] * 255.0f);
+  const int region = int(std::lround(std::sqrt(double(image.pixel_count()) / k)));
+  int cv_count = 0;
+  cv::setNumThreads(1);
+  const double cv_1 = time_best(repeat, [&] {
+    cv::Mat lab;
+    cv::cvtColor(bgr, lab, cv::COLOR_BGR2Lab);  // OpenCV's SLIC clusters whatever it is given
+    auto slic_cv = cv::ximgproc::createSuperpixelSLIC(lab, cv::ximgproc::SLIC, region, 10.0f);
+    slic_cv->iterate(10);
+    slic_cv->enforceLabelConnectivity(25);
+    cv_count = slic_cv->getNumberOfSuperpixels();
+  });
+  cv::setNumThreads(2);
+  const double cv_2 = time_best(repeat, [&] {
+    cv::Mat lab;
+    cv::cvtColor(bgr, lab, cv::COLOR_BGR2Lab);
+    auto slic_cv = cv::ximgproc::createSuperpixelSLIC(lab, cv::ximgproc::SLIC, region, 10.0f);
+    slic_cv->iterate(10);
+    slic_cv->enforceLabelConnectivity(25);
+  });
+  std::printf("opencv ximgproc SLIC (region %d): 1 thread %.3fs, 2 threads %.3fs (%d superpixels)\n",
+              region, cv_1, cv_2, cv_count);
+  std::printf("ratio supercolor/opencv: 1 thread %.2f, 2 threads %.2f (below 1 = supercolor faster)\n",
+              ours_1 / cv_1, ours_2 / cv_2);
+#else
+  std::printf("(OpenCV not found at build time: install libopencv-contrib-dev and rebuild for the comparison)\n");
+#endif
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int repeat = 3;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--repeat") == 0) repeat = std::max(1, std::atoi(argv[i + 1]));
+  }
+  try {
+    const reference::Vgg19Reference vgg;
+    bench_stages("01_pitie_scotland", vgg, repeat);
+    bench_stages("14_kodak_kodim01_kodim08_buildings", vgg, repeat);
+    bench_fusion("01_pitie_scotland");
+    bench_fusion("14_kodak_kodim01_kodim08_buildings");
+    bench_slic_vs_opencv(repeat);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_core: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

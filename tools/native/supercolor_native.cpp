@@ -1,1 +1,131 @@
-int main() { return 0; }
+// Native command line: the whole method on two image files, features from the reference
+// VGG-19 convolution. For development, tests and benchmarks; users get the Node CLI.
+//
+//   supercolor_native TARGET REFERENCE -o OUT.png [--threads N] [--superpixels K] [--tau T]
+//                     [--sigma-g S] [--fusion-radius R|inf] [--layers a,b] [--no-regrain]
+//                     [--direct OUT.png] [--fused OUT.png]
+//   supercolor_native features IMAGE LAYER OUT.npy [--crop X,Y,W,H]   (C x H x W float32)
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <limits>
+#include <sstream>
+#include <string>
+
+#include "core/error.h"
+#include "io/image_io.h"
+#include "native_pipeline.h"
+
+using namespace supercolor;
+
+namespace {
+
+int usage() {
+  std::cerr << "usage: supercolor_native TARGET REFERENCE -o OUT.png [--threads N] "
+               "[--superpixels K] [--tau T] [--sigma-g S] [--fusion-radius R|inf] "
+               "[--layers a,b] [--no-regrain] [--direct OUT.png] [--fused OUT.png]\n"
+               "       supercolor_native features IMAGE LAYER OUT.npy [--crop X,Y,W,H]\n";
+  return 2;
+}
+
+double parse_number(const std::string& flag, const std::string& text) {
+  if (text == "inf" || text == "Infinity") return std::numeric_limits<double>::infinity();
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0') {
+    throw Error(ErrorCode::kInvalidArgument, flag + " expects a number, got '" + text + "'");
+  }
+  return value;
+}
+
+int features_command(int argc, char** argv) {
+  if (argc < 5) return usage();
+  RgbImage image = to_rgb(read_image_file(argv[2]));
+  const std::string layer = argv[3], out = argv[4];
+  if (argc >= 7 && std::string(argv[5]) == "--crop") {
+    int x = 0, y = 0, w = 0, h = 0;
+    if (std::sscanf(argv[6], "%d,%d,%d,%d", &x, &y, &w, &h) != 4 || x < 0 || y < 0 || w < 1 ||
+        h < 1 || x + w > image.width || y + h > image.height) {
+      throw Error(ErrorCode::kInvalidArgument, "bad --crop " + std::string(argv[6]));
+    }
+    RgbImage cropped{w, h, std::vector<float>(3 * std::size_t(w) * h)};
+    for (int r = 0; r < h; ++r) {
+      std::copy_n(&image.rgb[3 * (std::size_t(y + r) * image.width + x)], 3 * w,
+                  &cropped.rgb[3 * std::size_t(r) * w]);
+    }
+    image = std::move(cropped);
+  }
+  const reference::Vgg19Reference vgg;
+  const reference::FeatureMap map = vgg.features(image, layer, Context{2, nullptr});
+  reference::write_npy(out, map.data.data(),
+                       {std::size_t(map.channels), std::size_t(map.height), std::size_t(map.width)});
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    if (argc >= 2 && std::string(argv[1]) == "features") return features_command(argc, argv);
+    std::string target_path, reference_path, out_path, direct_path, fused_path;
+    Params params;
+    for (int i = 1; i < argc; ++i) {
+      const std::string arg = argv[i];
+      const auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw Error(ErrorCode::kInvalidArgument, arg + " needs a value");
+        return argv[++i];
+      };
+      if (arg == "-o" || arg == "--output") out_path = value();
+      else if (arg == "--threads") params.threads = int(parse_number(arg, value()));
+      else if (arg == "--superpixels") params.slic.superpixels = int(parse_number(arg, value()));
+      else if (arg == "--tau") params.attention.tau = float(parse_number(arg, value()));
+      else if (arg == "--sigma-g") params.fusion.sigma_g = parse_number(arg, value());
+      else if (arg == "--fusion-radius") params.fusion.radius = parse_number(arg, value());
+      else if (arg == "--no-regrain") params.regrain_enabled = false;
+      else if (arg == "--direct") direct_path = value();
+      else if (arg == "--fused") fused_path = value();
+      else if (arg == "--layers") {
+        params.layers.clear();
+        std::stringstream list(value());
+        for (std::string layer; std::getline(list, layer, ',');) params.layers.push_back(layer);
+      } else if (arg == "-h" || arg == "--help") {
+        usage();
+        return 0;
+      } else if (!arg.empty() && arg[0] == '-') {
+        throw Error(ErrorCode::kInvalidArgument, "unknown option " + arg);
+      } else if (target_path.empty()) target_path = arg;
+      else if (reference_path.empty()) reference_path = arg;
+      else throw Error(ErrorCode::kInvalidArgument, "unexpected argument " + arg);
+    }
+    if (target_path.empty() || reference_path.empty() || out_path.empty()) return usage();
+    if (out_path == target_path || out_path == reference_path) {
+      throw Error(ErrorCode::kInvalidArgument, "refusing to overwrite an input: " + out_path);
+    }
+
+    const Rgba8Image target8 = read_image_file(target_path);
+    Pipeline pipeline(params, to_rgb(target8), to_rgb(read_image_file(reference_path)));
+    const reference::Vgg19Reference vgg;
+    reference::StageTimings timings;
+    reference::run_pipeline(pipeline, vgg, &timings);
+    write_png_file(out_path, to_rgba8(pipeline.result(), &target8));
+    if (!direct_path.empty()) {
+      write_png_file(direct_path, to_rgba8(paint_superpixels(pipeline.segmentation(Side::kTarget),
+                                                             pipeline.direct_colors().data())));
+    }
+    if (!fused_path.empty()) write_png_file(fused_path, to_rgba8(pipeline.fused()));
+    std::printf("%s: %dx%d, %d/%d superpixels; segment %.3fs features %.3fs match %.3fs "
+                "fuse %.3fs regrain %.3fs (total %.3fs)\n",
+                out_path.c_str(), pipeline.image(Side::kTarget).width,
+                pipeline.image(Side::kTarget).height, pipeline.segmentation(Side::kTarget).count,
+                pipeline.segmentation(Side::kReference).count, timings.segment, timings.features,
+                timings.match, timings.fuse, timings.regrain, timings.total());
+    return 0;
+  } catch (const Error& e) {
+    std::cerr << "supercolor_native: " << error_code_name(e.code()) << ": " << e.what() << "\n";
+    return e.code() == ErrorCode::kInvalidArgument ? 2 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "supercolor_native: " << e.what() << "\n";
+    return 1;
+  }
+}

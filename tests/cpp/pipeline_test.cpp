@@ -1,0 +1,213 @@
+// The stages together: parameter validation, stage order, cancellation, and the method end to
+// end on 01_pitie_scotland with features from the reference VGG-19 convolution.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "core/colorspace.h"
+#include "core/error.h"
+#include "core/pipeline.h"
+#include "native_pipeline.h"
+#include "test_support.h"
+
+namespace supercolor {
+namespace {
+
+ErrorCode error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  ADD_FAILURE() << "no supercolor::Error thrown";
+  return ErrorCode::kBadState;
+}
+
+std::vector<float> lab_of(const RgbImage& image) {
+  std::vector<float> lab(image.rgb.size());
+  srgb_to_lab(image.rgb.data(), lab.data(), image.pixel_count());
+  return lab;
+}
+
+// Mean SSIM of two single-channel images over 7x7 windows (Wang et al. 2004 constants for a
+// dynamic range of 100, the L* range).
+double ssim(const std::vector<double>& a, const std::vector<double>& b, int width, int height) {
+  const double c1 = std::pow(0.01 * 100, 2), c2 = std::pow(0.03 * 100, 2);
+  double total = 0;
+  int windows = 0;
+  for (int y0 = 0; y0 + 7 <= height; y0 += 3) {
+    for (int x0 = 0; x0 + 7 <= width; x0 += 3) {
+      double ma = 0, mb = 0;
+      for (int y = y0; y < y0 + 7; ++y)
+        for (int x = x0; x < x0 + 7; ++x) {
+          ma += a[std::size_t(y) * width + x];
+          mb += b[std::size_t(y) * width + x];
+        }
+      ma /= 49;
+      mb /= 49;
+      double va = 0, vb = 0, cov = 0;
+      for (int y = y0; y < y0 + 7; ++y)
+        for (int x = x0; x < x0 + 7; ++x) {
+          const double da = a[std::size_t(y) * width + x] - ma;
+          const double db = b[std::size_t(y) * width + x] - mb;
+          va += da * da;
+          vb += db * db;
+          cov += da * db;
+        }
+      va /= 48;
+      vb /= 48;
+      cov /= 48;
+      total += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+      ++windows;
+    }
+  }
+  return total / windows;
+}
+
+TEST(Pipeline, DefaultsAreTheDesignsDefaults) {
+  const Params params;
+  EXPECT_EQ(params.slic.superpixels, 0);
+  EXPECT_EQ(params.slic.compactness, 10.0f);
+  EXPECT_EQ(params.slic.iterations, 10);
+  EXPECT_EQ(params.layers, std::vector<std::string>{"relu1_2"});
+  EXPECT_FLOAT_EQ(params.attention.tau, 0.02f);
+  EXPECT_EQ(params.fusion.delta_s, 10.0);
+  EXPECT_EQ(params.fusion.delta_c, 0.1);
+  EXPECT_EQ(params.fusion.epsilon, 1e-4);
+  EXPECT_EQ(params.fusion.sigma_g, 0.0);
+  EXPECT_EQ(params.fusion.radius, 0.3);
+  EXPECT_TRUE(params.regrain_enabled);
+  EXPECT_EQ(params.regrain.smoothness, 1.0);
+  EXPECT_EQ(params.regrain.iterations, (std::vector<int>{4, 16, 32, 64, 64, 64}));
+  EXPECT_NO_THROW(validate_params(params));
+}
+
+TEST(Pipeline, BadParametersThrowInvalidArgument) {
+  const RgbImage image = test::smooth_image(40, 30, 1);
+  const auto check = [&](const std::function<void(Params&)>& change) {
+    Params params;
+    change(params);
+    EXPECT_EQ(error_of([&] { Pipeline(params, image, image); }), ErrorCode::kInvalidArgument);
+  };
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  check([](Params& p) { p.attention.tau = 0; });
+  check([](Params& p) { p.attention.tau = -1; });
+  check([&](Params& p) { p.attention.tau = nan; });
+  check([](Params& p) { p.slic.superpixels = -1; });
+  check([](Params& p) { p.slic.superpixels = 40 * 30 + 1; });  // K > n
+  check([&](Params& p) { p.slic.compactness = nan; });
+  check([](Params& p) { p.slic.iterations = 0; });
+  check([&](Params& p) { p.fusion.delta_s = nan; });
+  check([](Params& p) { p.fusion.delta_c = 0; });
+  check([](Params& p) { p.fusion.sigma_g = -1; });
+  check([](Params& p) { p.fusion.radius = 0; });
+  check([](Params& p) { p.regrain.smoothness = 0; });
+  check([](Params& p) { p.regrain.iterations = {}; });
+  check([](Params& p) { p.threads = 0; });
+  check([](Params& p) { p.layers = {}; });
+  check([](Params& p) { p.layers = {"relu9_9"}; });
+  check([](Params& p) { p.layers = {"relu1_2", "relu1_2"}; });
+}
+
+TEST(Pipeline, BadImagesThrow) {
+  const RgbImage good = test::smooth_image(20, 20, 2);
+  EXPECT_EQ(error_of([&] { Pipeline(Params{}, RgbImage{}, good); }), ErrorCode::kInvalidArgument);
+  RgbImage short_buffer = good;
+  short_buffer.rgb.pop_back();
+  EXPECT_EQ(error_of([&] { Pipeline(Params{}, good, short_buffer); }),
+            ErrorCode::kInvalidArgument);
+  RgbImage with_nan = good;
+  with_nan.rgb[5] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ(error_of([&] { Pipeline(Params{}, with_nan, good); }), ErrorCode::kInvalidArgument);
+  RgbImage huge;
+  huge.width = 40000;
+  huge.height = 2;
+  EXPECT_EQ(error_of([&] { Pipeline(Params{}, huge, good); }), ErrorCode::kImageTooLarge);
+}
+
+TEST(Pipeline, StagesOutOfOrderThrowBadState) {
+  const RgbImage image = test::smooth_image(32, 24, 3);
+  Pipeline pipeline(Params{}, image, image);
+  EXPECT_EQ(error_of([&] { pipeline.match(); }), ErrorCode::kBadState);
+  EXPECT_EQ(error_of([&] { pipeline.fuse(); }), ErrorCode::kBadState);
+  EXPECT_EQ(error_of([&] { pipeline.result(); }), ErrorCode::kBadState);
+  pipeline.segment();
+  EXPECT_FALSE(pipeline.features_complete());
+  EXPECT_EQ(error_of([&] { pipeline.match(); }), ErrorCode::kBadState);
+  EXPECT_EQ(error_of([&] {
+              const float x = 0;
+              pipeline.add_feature_tile(Side::kTarget, 3, 0, 0, 1, 1, &x, 1, 1);
+            }),
+            ErrorCode::kInvalidArgument);
+}
+
+TEST(Pipeline, CancellationThrowsAndLeavesThePipelineUsable) {
+  const RgbImage image = test::smooth_image(64, 48, 4);
+  Pipeline pipeline(Params{}, image, image);
+  std::atomic<bool> cancel{true};
+  pipeline.set_cancel_flag(&cancel);
+  EXPECT_EQ(error_of([&] { pipeline.segment(); }), ErrorCode::kCancelled);
+  cancel = false;
+  EXPECT_NO_THROW(pipeline.segment());
+  EXPECT_GT(pipeline.segmentation(Side::kTarget).count, 1);
+}
+
+TEST(Pipeline, EndToEndOnScotlandRecoloursTowardTheReference) {
+  const std::string dir = test::pair_dir("01_pitie_scotland");
+  const RgbImage target = test::load_pair_image(dir, "target");
+  const RgbImage reference = test::load_pair_image(dir, "reference");
+  Params params;
+  params.threads = 2;
+  Pipeline pipeline(params, target, reference);
+  std::set<std::string> stages_seen;
+  pipeline.set_progress([&](Stage stage, double fraction) {
+    EXPECT_GE(fraction, 0.0);
+    EXPECT_LE(fraction, 1.0);
+    stages_seen.insert(stage_name(stage));
+  });
+  const reference::Vgg19Reference vgg;
+  EXPECT_NEAR(vgg.conv1_1_bias()[0], 0.73018f, 1e-5f);
+  reference::run_pipeline(pipeline, vgg, nullptr);
+  EXPECT_EQ(stages_seen,
+            (std::set<std::string>{"segment", "features", "match", "fuse", "regrain"}));
+
+  const RgbImage& out = pipeline.result();
+  ASSERT_EQ(out.width, target.width);
+  ASSERT_EQ(out.height, target.height);
+  double mean_abs_change = 0;
+  for (std::size_t i = 0; i < out.rgb.size(); ++i) {
+    ASSERT_GE(out.rgb[i], 0.0f);
+    ASSERT_LE(out.rgb[i], 1.0f);
+    mean_abs_change += std::abs(out.rgb[i] - target.rgb[i]);
+  }
+  mean_abs_change /= out.rgb.size();
+  EXPECT_GT(mean_abs_change, 0.02) << "the output should differ from the target";
+
+  const std::vector<float> lab_out = lab_of(out), lab_target = lab_of(target),
+                           lab_reference = lab_of(reference);
+  std::vector<double> l_out(out.pixel_count()), l_target(out.pixel_count());
+  for (std::size_t p = 0; p < out.pixel_count(); ++p) {
+    l_out[p] = lab_out[3 * p];
+    l_target[p] = lab_target[3 * p];
+  }
+  const double structure = ssim(l_out, l_target, out.width, out.height);
+  EXPECT_GE(structure, 0.8) << "SSIM of L* vs the target";
+
+  const auto mean_channel = [](const std::vector<float>& lab, int c) {
+    double sum = 0;
+    for (std::size_t p = c; p < lab.size(); p += 3) sum += lab[p];
+    return sum / (lab.size() / 3);
+  };
+  for (int c : {1, 2}) {
+    const double before = std::abs(mean_channel(lab_target, c) - mean_channel(lab_reference, c));
+    const double after = std::abs(mean_channel(lab_out, c) - mean_channel(lab_reference, c));
+    EXPECT_LT(after, before) << (c == 1 ? "a*" : "b*") << " mean should move toward the reference";
+  }
+  std::cout << "scotland: SSIM(L) " << structure << ", mean |change| " << mean_abs_change << "\n";
+}
+
+}  // namespace
+}  // namespace supercolor

@@ -1,0 +1,14 @@
+// REFERENCE ONLY: a plain float64 evaluation of the colour-fusion definition (DESIGN.md 1.6,
+// paper eq. 3-6), literal and slow, for tests and benchmarks of the fast implementation.
+#pragma once
+
+#include "core/fusion.h"
+
+namespace supercolor::reference {
+
+// Same contract as supercolor::fuse; `threads` std::threads over rows.
+RgbImage fuse_brute_force(const RgbImage& target, const Segmentation& segmentation,
+                          const SuperpixelStats& stats, const float* colors,
+                          const FusionParams& params, int threads);
+
+}  // namespace supercolor::reference

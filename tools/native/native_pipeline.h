@@ -1,0 +1,27 @@
+// The whole method natively, with features from the reference VGG-19 convolution: for tests,
+// benchmarks and the native command line. (The shipped path streams ONNX Runtime tiles into the
+// same Pipeline from JavaScript.)
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/pipeline.h"
+#include "vgg_reference.h"
+
+namespace supercolor::reference {
+
+struct StageTimings {
+  double segment = 0, features = 0, match = 0, fuse = 0, regrain = 0;
+  double total() const { return segment + features + match + fuse + regrain; }
+};
+
+// Runs every stage of `pipeline` (segment, whole-image features of every layer added as one
+// tile, match, fuse, finish), recording wall time per stage.
+void run_pipeline(Pipeline& pipeline, const Vgg19Reference& vgg, StageTimings* timings);
+
+// NumPy .npy (v1.0, little-endian) writer, for --dump style inspection with standard tools.
+void write_npy(const std::string& path, const float* data, const std::vector<std::size_t>& shape);
+void write_npy(const std::string& path, const int32_t* data, const std::vector<std::size_t>& shape);
+
+}  // namespace supercolor::reference

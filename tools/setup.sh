@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything supercolor needs on a fresh Debian 12 machine (as root) and builds it.
+# Idempotent: steps already done are skipped quickly. Used by `npm test`, `npm run example`
+# and CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debian_packages=(cmake g++ make libeigen3-dev libstb-dev libgtest-dev emscripten binaryen chromium)
+missing=()
+for package in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: need root to install ${missing[*]} (run as root, or install them first)" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ -f package-lock.json ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
+  echo "setup: npm ci"
+  # onnxruntime-node's install script downloads GPU files; its CPU library is in the package.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+fi
+
+echo "setup: native build"
+cmake --preset native >/dev/null
+cmake --build --preset native -j"$(nproc)"
