@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -64,7 +65,12 @@ void parallel_for_chunks(
   };
   std::vector<std::thread> pool;
   pool.reserve(workers - 1);
-  for (std::size_t t = 0; t + 1 < workers; ++t) pool.emplace_back(worker);
+  try {
+    for (std::size_t t = 0; t + 1 < workers; ++t) pool.emplace_back(worker);
+  } catch (const std::system_error&) {
+    // No more threads to be had (e.g. an exhausted wasm pthread pool): the threads already
+    // started and the caller share the chunks; results do not depend on the thread count.
+  }
   worker();
   for (auto& thread : pool) thread.join();
   if (first_error) std::rethrow_exception(first_error);

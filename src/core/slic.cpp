@@ -412,7 +412,8 @@ int slic_requested_superpixels(const SlicParams& params, long long pixel_count) 
 }
 
 void validate_slic_params(const SlicParams& params, long long pixel_count) {
-  if (pixel_count <= 0) {
+  // A negative count means "no image yet": only the image-independent checks run.
+  if (pixel_count == 0) {
     throw Error(ErrorCode::kInvalidArgument,
                 "SLIC needs a non-empty image (pixel count " + std::to_string(pixel_count) + ")");
   }
@@ -421,7 +422,7 @@ void validate_slic_params(const SlicParams& params, long long pixel_count) {
                 "SLIC superpixels = " + std::to_string(params.superpixels) +
                     " is negative (0 means the default 3*sqrt(n))");
   }
-  if (params.superpixels > pixel_count) {
+  if (pixel_count >= 0 && params.superpixels > pixel_count) {
     throw Error(ErrorCode::kInvalidArgument,
                 "SLIC superpixels = " + std::to_string(params.superpixels) +
                     " exceeds the pixel count " + std::to_string(pixel_count));
