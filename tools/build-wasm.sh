@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the WebAssembly module in both variants (CMakePresets.json) and copies them to
-# web/lib/wasm/ (ignored by git):
+# wasm/ (ignored by git; shipped in the npm package):
 #   supercolor-threads.{mjs,wasm,worker.js}  SIMD + pthreads (cross-origin isolated pages, Node)
 #   supercolor-simd.{mjs,wasm}               SIMD, no threads (the fallback)
 #   package.json                             {"type": "commonjs"}: the pthread worker script is
@@ -26,7 +26,7 @@ for variant in threads simd; do
   cmake --build --preset "wasm-$variant" -j"$jobs" 2>&1 | { grep -v -e 'Wpthreads-mem-growth' || true; }
 done
 
-out=web/lib/wasm
+out=wasm
 mkdir -p "$out"
 cp build/wasm-threads/supercolor-threads.mjs build/wasm-threads/supercolor-threads.wasm \
    build/wasm-threads/supercolor-threads.worker.js \

@@ -1,5 +1,5 @@
 // The wasm module (src/wasm/bindings.cpp) in Node 20, both variants, as built by
-// tools/build-wasm.sh into web/lib/wasm/ (or SUPERCOLOR_WASM_DIR).
+// tools/build-wasm.sh into wasm/ (or SUPERCOLOR_WASM_DIR).
 // Run: node --test tests/node/wasm.test.mjs
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const WASM_DIR = path.resolve(process.env.SUPERCOLOR_WASM_DIR ?? path.join(ROOT, 'web/lib/wasm'));
+const WASM_DIR = path.resolve(process.env.SUPERCOLOR_WASM_DIR ?? path.join(ROOT, 'wasm'));
 const SHARED = path.resolve(ROOT, '../shared');
 
 // ---- Node loader for the Emscripten 3.1.6 ES6 module (to move into web/lib) ------------------

@@ -1,7 +1,7 @@
 // Types for web/lib/features/index.mjs.
 
 export type FeatureLayer = 'relu1_2' | 'relu2_1' | 'relu2_2' | 'relu3_1';
-export type BackendName = 'node' | 'wasm';
+export type BackendName = 'node' | 'webgpu' | 'wasm';
 
 export interface LayerGeometry {
   name: FeatureLayer;

@@ -1,0 +1,210 @@
+// One transfer, start to finish, on an already loaded core module and feature session. Runs in
+// the worker (or on the caller's thread with `worker: false`). The core does the method; this
+// file only moves pixels and feature tiles between ONNX Runtime and the core.
+import { SupercolorError } from './errors.js';
+import type { BackendInfo, Intermediates, LayerName, ResolvedParams, RgbaImage, Stage, TransferResult } from './types.js';
+import { STAGES } from './types.js';
+import type { CoreModule, CorePipeline } from './core.js';
+import { extractFeatures, type FeatureSession } from './features/index.mjs';
+
+/** An image as the engine receives it: pixels, or the bytes of an encoded file to decode. */
+export type EngineImage = { kind: 'rgba'; image: RgbaImage } | { kind: 'encoded'; bytes: Uint8Array; name?: string };
+
+export interface EngineContext {
+  core: CoreModule;
+  backend: Omit<BackendInfo, 'features'>;
+  /** The feature session that outputs every requested layer (created lazily, cached by the caller). */
+  featureSession(layers: LayerName[]): Promise<FeatureSession>;
+  tileSize: number;
+  /** Throws an AbortError when the caller aborted (polled between tiles and stages). */
+  checkAborted(): void;
+}
+
+export interface EngineJob {
+  target: EngineImage;
+  reference: EngineImage;
+  params: ResolvedParams;
+  intermediates: boolean;
+}
+
+const ATTENTION_LIMIT = 4096;
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+function decode(core: CoreModule, input: EngineImage, what: string): RgbaImage {
+  if (input.kind === 'rgba') return input.image;
+  try {
+    return core.decodeImage(input.bytes);
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    const name = input.name !== undefined ? ` (${input.name})` : '';
+    throw new SupercolorError(e.code === 'image_too_large' ? 'image_too_large' : 'decode_failed', `${what} image${name}: ${e.message ?? String(error)}`);
+  }
+}
+
+/** RGBA8 -> channel-planar float RGB in [0,1], the feature model's input. */
+export function planarRgb(image: RgbaImage): Float32Array {
+  const n = image.width * image.height;
+  const out = new Float32Array(3 * n);
+  const d = image.data;
+  for (let p = 0; p < n; p++) {
+    out[p] = d[4 * p] / 255;
+    out[n + p] = d[4 * p + 1] / 255;
+    out[2 * n + p] = d[4 * p + 2] / 255;
+  }
+  return out;
+}
+
+/** The core's parameter object (names as the bindings expect). */
+export function coreParams(p: ResolvedParams, threads: number): Record<string, unknown> {
+  return {
+    superpixels: p.superpixels,
+    compactness: p.compactness,
+    slicIterations: p.slicIterations,
+    layers: p.layers,
+    tau: p.tau,
+    deltaS: p.deltaS,
+    deltaC: p.deltaC,
+    epsilon: p.epsilon,
+    sigmaG: p.sigmaG === 'adaptive' ? 0 : p.sigmaG,
+    fusionRadius: p.fusionRadius,
+    regrain: p.regrain,
+    regrainSmoothness: p.regrainSmoothness,
+    regrainIterations: p.regrainIterations,
+    threads,
+  };
+}
+
+function paint(labels: Int32Array, colors: Float32Array): Float32Array {
+  const out = new Float32Array(labels.length * 3);
+  for (let p = 0; p < labels.length; p++) {
+    const l = labels[p];
+    out[3 * p] = colors[3 * l];
+    out[3 * p + 1] = colors[3 * l + 1];
+    out[3 * p + 2] = colors[3 * l + 2];
+  }
+  return out;
+}
+
+export async function runTransfer(
+  ctx: EngineContext,
+  job: EngineJob,
+  onProgress: (stage: Stage, fraction: number) => void,
+): Promise<TransferResult> {
+  const timings = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  let t0 = now();
+  onProgress('decode', 0);
+  const target = decode(ctx.core, job.target, 'target');
+  const reference = decode(ctx.core, job.reference, 'reference');
+  onProgress('decode', 1);
+  timings.decode = now() - t0;
+  ctx.checkAborted();
+
+  const { params } = job;
+  // Start loading the model while SLIC runs? Session creation is async and the core is
+  // synchronous, so it is requested first and awaited after segmentation.
+  const sessionPromise = ctx.featureSession(params.layers);
+  sessionPromise.catch(() => undefined);
+
+  const pipeline: CorePipeline = new ctx.core.Pipeline(
+    coreParams(params, ctx.backend.threads),
+    target.data instanceof Uint8Array ? target.data : new Uint8Array(target.data.buffer, target.data.byteOffset, target.data.byteLength),
+    target.width,
+    target.height,
+    reference.data instanceof Uint8Array ? reference.data : new Uint8Array(reference.data.buffer, reference.data.byteOffset, reference.data.byteLength),
+    reference.width,
+    reference.height,
+  );
+  try {
+    pipeline.setProgress((stage: string, fraction: number) => {
+      if (stage !== 'features') onProgress(stage as Stage, fraction);
+    });
+    t0 = now();
+    pipeline.segment();
+    timings.segment = now() - t0;
+    ctx.checkAborted();
+
+    t0 = now();
+    onProgress('features', 0);
+    const session = await sessionPromise;
+    const images = [target, reference];
+    for (let side = 0; side < 2; side++) {
+      const image = images[side];
+      await extractFeatures(session, planarRgb(image), {
+        height: image.height,
+        width: image.width,
+        layers: params.layers,
+        tileSize: ctx.tileSize,
+        sink: (layer: string, y0: number, x0: number, rows: number, cols: number, data: Float32Array, rowStride: number, planeStride: number) => {
+          ctx.checkAborted();
+          // Pack the valid interior so only the cells the core needs cross into wasm memory.
+          const channels = Math.floor((data.length - (rows - 1) * rowStride - cols) / planeStride) + 1;
+          const packed = new Float32Array(channels * rows * cols);
+          for (let c = 0; c < channels; c++) {
+            for (let r = 0; r < rows; r++) {
+              const from = c * planeStride + r * rowStride;
+              packed.set(data.subarray(from, from + cols), (c * rows + r) * cols);
+            }
+          }
+          pipeline.addFeatureTile(side, params.layers.indexOf(layer as LayerName), y0, x0, rows, cols, packed, cols, rows * cols);
+        },
+        onTile: (done: number, total: number) => onProgress('features', (side + done / total) / 2),
+      });
+    }
+    timings.features = now() - t0;
+    ctx.checkAborted();
+
+    t0 = now();
+    pipeline.match();
+    timings.match = now() - t0;
+    ctx.checkAborted();
+
+    t0 = now();
+    pipeline.fuse();
+    timings.fuse = now() - t0;
+    ctx.checkAborted();
+
+    t0 = now();
+    pipeline.finish();
+    if (!params.regrain) onProgress('regrain', 1);
+    timings.regrain = now() - t0;
+
+    const rgba = pipeline.resultRgba();
+    const result: TransferResult = {
+      width: target.width,
+      height: target.height,
+      data: new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength),
+      timings,
+      backend: { ...ctx.backend, features: session.backend === 'node' ? 'node' : (session.backend as 'webgpu' | 'wasm') },
+    };
+    if (job.intermediates) {
+      const labelsTarget = pipeline.labels(0);
+      const labelsReference = pipeline.labels(1);
+      const nT = pipeline.superpixelCount(0);
+      const nR = pipeline.superpixelCount(1);
+      const directColors = pipeline.directColors();
+      const intermediates: Intermediates = {
+        targetRgba: { data: new Uint8Array(target.data), width: target.width, height: target.height },
+        referenceRgba: { data: new Uint8Array(reference.data), width: reference.width, height: reference.height },
+        labelsTarget,
+        labelsReference,
+        superpixelsTarget: nT,
+        superpixelsReference: nR,
+        superfeaturesTarget: pipeline.superfeatures(0),
+        superfeaturesReference: pipeline.superfeatures(1),
+        channels: pipeline.superfeatureChannels(),
+        directColors,
+        referenceColors: pipeline.meanColors(1),
+        direct: paint(labelsTarget, directColors),
+        fused: pipeline.fused(),
+      };
+      if (nT <= ATTENTION_LIMIT && nR <= ATTENTION_LIMIT) intermediates.attention = pipeline.attentionRows(0, nT);
+      result.intermediates = intermediates;
+    }
+    return result;
+  } finally {
+    pipeline.delete();
+  }
+}

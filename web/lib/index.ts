@@ -1,0 +1,265 @@
+// supercolor: recolour a target photo with the colours of a reference photo, on this machine.
+//
+//   const ct = await createColorTransfer();
+//   const result = await ct.transfer(target, reference, { tau: 0.02 }, { onProgress, signal });
+//
+// The heavy work runs in a Worker (browsers) or a worker thread (Node); aborting terminates it.
+import { abortError, deserializeError, SupercolorError } from './errors.js';
+import { hardwareThreads, hasWasmSimd, isNode, threadSupport } from './detect.js';
+import { checkParamsForImages, DEFAULT_PARAMS, resolveParams } from './params.js';
+import type { FromWorker, ToWorker, WireImage, WireJob, WorkerConfig } from './protocol.js';
+import type { BackendInfo, ColorTransferOptions, ImageInput, Logger, RgbaImage, TransferOptions, TransferParams, TransferResult } from './types.js';
+
+export * from './types.js';
+export { SupercolorError } from './errors.js';
+export { DEFAULT_PARAMS, resolveParams, LAYERS } from './params.js';
+
+/** A loaded colour-transfer engine. Create with createColorTransfer(); dispose() when done. */
+export interface ColorTransfer {
+  transfer(target: ImageInput, reference: ImageInput, params?: TransferParams, options?: TransferOptions): Promise<TransferResult>;
+  /** The core build and thread count chosen (features backend is known per result). */
+  readonly backend: Omit<BackendInfo, 'features'>;
+  dispose(): void;
+}
+
+interface WorkerHandle {
+  post(message: ToWorker, transfer?: Transferable[]): void;
+  onMessage(handler: (message: FromWorker) => void): void;
+  onError(handler: (error: Error) => void): void;
+  terminate(): void;
+}
+
+const defaultLogger: Logger = (level, message) => {
+  if (level === 'error') console.error(`supercolor: ${message}`);
+  else if (level === 'warn') console.warn(`supercolor: ${message}`);
+};
+
+async function spawnWorker(): Promise<WorkerHandle> {
+  const url = new URL('./worker.js', import.meta.url);
+  if (isNode) {
+    const { Worker } = await import('node:worker_threads');
+    const worker = new Worker(url);
+    return {
+      post: (message, transfer) => worker.postMessage(message, (transfer ?? []) as ArrayBuffer[]),
+      onMessage: (handler) => worker.on('message', handler),
+      onError: (handler) => worker.on('error', handler),
+      terminate: () => void worker.terminate(),
+    };
+  }
+  const worker = new Worker(url, { type: 'module' });
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer ?? []),
+    onMessage: (handler) => worker.addEventListener('message', (event: MessageEvent) => handler(event.data as FromWorker)),
+    onError: (handler) => worker.addEventListener('error', (event: ErrorEvent) => handler(new Error(event.message || 'worker failed to start'))),
+    terminate: () => worker.terminate(),
+  };
+}
+
+function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
+  return input instanceof Uint8Array ? input : new Uint8Array(input);
+}
+
+function checkRgba(image: RgbaImage, what: string): RgbaImage {
+  const { width, height, data } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new SupercolorError('invalid_argument', `${what} image has invalid size ${String(width)}x${String(height)}`);
+  }
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray) || data.length !== 4 * width * height) {
+    throw new SupercolorError('invalid_argument', `${what} image data must be ${4 * width * height} RGBA bytes, got ${(data as { length?: number })?.length ?? typeof data}`);
+  }
+  // A copy, so the caller's buffer is never transferred away from it.
+  return { data: new Uint8Array(data), width, height };
+}
+
+async function toWire(input: ImageInput, what: string): Promise<WireImage> {
+  if (input === null || input === undefined) throw new SupercolorError('invalid_argument', `${what} image is missing`);
+  if (typeof input === 'string' || input instanceof URL) {
+    if (!isNode) throw new SupercolorError('invalid_argument', `${what}: file paths are only accepted in Node; pass a Blob, ImageData or ImageBitmap`);
+    const { readFile } = await import('node:fs/promises');
+    try {
+      return { kind: 'encoded', bytes: new Uint8Array(await readFile(input)), name: String(input) };
+    } catch (error) {
+      throw new SupercolorError('decode_failed', `${what}: cannot read ${String(input)}: ${(error as Error).message}`);
+    }
+  }
+  if (input instanceof Uint8Array || input instanceof ArrayBuffer) {
+    const bytes = asBytes(input);
+    if (bytes.length === 0) throw new SupercolorError('decode_failed', `${what} image file is empty`);
+    return isNode ? { kind: 'encoded', bytes: new Uint8Array(bytes) } : { kind: 'blob', blob: new Blob([new Uint8Array(bytes)]) };
+  }
+  if (typeof Blob !== 'undefined' && input instanceof Blob) {
+    if (input.size === 0) throw new SupercolorError('decode_failed', `${what} image file is empty`);
+    if (isNode) return { kind: 'encoded', bytes: new Uint8Array(await input.arrayBuffer()) };
+    return { kind: 'blob', blob: input };
+  }
+  if (typeof ImageBitmap !== 'undefined' && input instanceof ImageBitmap) {
+    const canvas = new OffscreenCanvas(input.width, input.height);
+    const context = canvas.getContext('2d');
+    if (!context) throw new SupercolorError('internal', 'no 2D canvas context');
+    context.drawImage(input, 0, 0);
+    const data = context.getImageData(0, 0, input.width, input.height);
+    return { kind: 'rgba', image: { data: new Uint8Array(data.data.buffer), width: data.width, height: data.height } };
+  }
+  if (typeof input === 'object' && 'data' in input && 'width' in input && 'height' in input) {
+    return { kind: 'rgba', image: checkRgba(input as RgbaImage, what) };
+  }
+  throw new SupercolorError('invalid_argument', `${what}: unsupported image input (${Object.prototype.toString.call(input)})`);
+}
+
+function pixelCount(image: WireImage): number | undefined {
+  return image.kind === 'rgba' ? image.image.width * image.image.height : undefined;
+}
+
+function wireTransferables(image: WireImage): ArrayBuffer[] {
+  if (image.kind === 'rgba') return [image.image.data.buffer as ArrayBuffer];
+  if (image.kind === 'encoded') return [image.bytes.buffer as ArrayBuffer];
+  return [];
+}
+
+/**
+ * Loads the engine: chooses the core build (threads when the environment allows, else the
+ * SIMD-only build, logging why), and starts the worker that holds the core and the model.
+ */
+export async function createColorTransfer(options: ColorTransferOptions = {}): Promise<ColorTransfer> {
+  const log = options.logger ?? defaultLogger;
+  if (!hasWasmSimd()) throw new SupercolorError('backend_unavailable', 'WebAssembly SIMD is not supported by this engine (needed by the supercolor core)');
+  const threadsAvailable = threadSupport();
+  const wanted = options.core ?? 'auto';
+  let core: 'threads' | 'simd' = wanted === 'simd' ? 'simd' : 'threads';
+  let reason: string | undefined;
+  if (core === 'threads' && !threadsAvailable.ok) {
+    if (wanted === 'threads') throw new SupercolorError('backend_unavailable', `the threaded core cannot run here: ${threadsAvailable.reason}`);
+    core = 'simd';
+    reason = threadsAvailable.reason;
+    log('warn', `using the non-threaded core: ${reason}`);
+  } else if (wanted === 'simd') {
+    reason = 'the non-threaded core was requested';
+  }
+  const threads = core === 'simd' ? 1 : Math.max(1, Math.min(8, Math.floor(options.threads ?? (await hardwareThreads()))));
+  log('info', `core: ${core}, ${threads} thread(s)`);
+  const base = new URL(options.baseUrl !== undefined ? String(options.baseUrl) : '../', import.meta.url);
+  const config: WorkerConfig = {
+    core,
+    threads,
+    reason,
+    coreModuleUrl: new URL(`wasm/supercolor-${core}.mjs`, base).href,
+    modelsUrl: new URL('models/', base).href,
+    modelBytes: options.modelBytes,
+    featureBackend: options.featureBackend ?? 'auto',
+    ortWasmPaths: options.ortWasmPaths,
+    tileSize: options.tileSize ?? 512,
+  };
+  if (!Number.isInteger(config.tileSize) || config.tileSize < 64 || config.tileSize > 4096) {
+    throw new SupercolorError('invalid_argument', `tileSize must be an integer in [64, 4096], got ${String(options.tileSize)}`);
+  }
+
+  let worker: Promise<WorkerHandle> | undefined;
+  let nextId = 1;
+  const pending = new Map<number, { resolve(r: TransferResult): void; reject(e: Error): void; onProgress?: TransferOptions['onProgress'] }>();
+  let disposed = false;
+  let busy: Promise<unknown> = Promise.resolve();
+
+  const failAll = (error: Error) => {
+    for (const job of pending.values()) job.reject(error);
+    pending.clear();
+  };
+
+  const startWorker = (): Promise<WorkerHandle> => {
+    const started = spawnWorker().then(
+      (handle) =>
+        new Promise<WorkerHandle>((resolve, reject) => {
+          let ready = false;
+          handle.onMessage((message) => {
+            if (message.type === 'ready') {
+              ready = true;
+              resolve(handle);
+            } else if (message.type === 'log') {
+              log(message.level, message.message);
+            } else if (message.type === 'error' && message.id === null) {
+              const error = deserializeError(message.error);
+              if (!ready) reject(error);
+              else failAll(error);
+            } else if (message.type === 'progress') {
+              pending.get(message.id)?.onProgress?.({ stage: message.stage, fraction: message.fraction });
+            } else if (message.type === 'result' || message.type === 'error') {
+              const job = message.id === null ? undefined : pending.get(message.id);
+              if (!job || message.id === null) return;
+              pending.delete(message.id);
+              if (message.type === 'result') job.resolve(message.result);
+              else job.reject(deserializeError(message.error));
+            }
+          });
+          handle.onError((error) => {
+            const wrapped = new SupercolorError('internal', `worker failed: ${error.message}`);
+            if (!ready) reject(wrapped);
+            failAll(wrapped);
+            worker = undefined;
+          });
+          handle.post({ type: 'init', config });
+        }),
+    );
+    started.catch(() => {
+      worker = undefined;
+    });
+    return started;
+  };
+  // Start loading right away so the first transfer does not pay for it; errors surface there.
+  worker = startWorker();
+  worker.catch(() => undefined);
+
+  const transfer = async (target: ImageInput, reference: ImageInput, params: TransferParams = {}, opts: TransferOptions = {}): Promise<TransferResult> => {
+    if (disposed) throw new SupercolorError('bad_state', 'this ColorTransfer was disposed');
+    const signal = opts.signal;
+    if (signal?.aborted) throw abortError(signal.reason);
+    const resolved = resolveParams(params);
+    const [targetWire, referenceWire] = await Promise.all([toWire(target, 'target'), toWire(reference, 'reference')]);
+    checkParamsForImages(resolved, [pixelCount(targetWire), pixelCount(referenceWire)].filter((n): n is number => n !== undefined));
+
+    // One transfer at a time per engine: the worker holds one core.
+    const run = busy.then(async () => {
+      if (signal?.aborted) throw abortError(signal.reason);
+      worker ??= startWorker();
+      const handle = await worker;
+      const id = nextId++;
+      const job: WireJob = { target: targetWire, reference: referenceWire, params: resolved, intermediates: opts.intermediates === true };
+      return new Promise<TransferResult>((resolve, reject) => {
+        const onAbort = () => {
+          if (!pending.has(id)) return;
+          pending.delete(id);
+          // Squoosh-style cancellation: the worker is terminated mid-computation and a fresh one
+          // is started for the next transfer.
+          handle.terminate();
+          worker = undefined;
+          reject(abortError(signal?.reason));
+        };
+        pending.set(id, {
+          resolve: (r) => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(r);
+          },
+          reject: (e) => {
+            signal?.removeEventListener('abort', onAbort);
+            reject(e);
+          },
+          onProgress: opts.onProgress,
+        });
+        signal?.addEventListener('abort', onAbort, { once: true });
+        handle.post({ type: 'transfer', id, job }, [...wireTransferables(targetWire), ...wireTransferables(referenceWire)]);
+      });
+    });
+    busy = run.catch(() => undefined);
+    return run;
+  };
+
+  return {
+    transfer,
+    backend: { core, threads, reason },
+    dispose() {
+      disposed = true;
+      failAll(new SupercolorError('bad_state', 'the ColorTransfer was disposed'));
+      void worker?.then((w) => w.terminate(), () => undefined);
+      worker = undefined;
+    },
+  };
+}
+

@@ -1,0 +1,48 @@
+// Typed messages between the main thread and the worker. Large buffers are transferred.
+import type { SerializedError } from './errors.js';
+import type { EngineJob } from './engine.js';
+import type { BackendInfo, Stage, TransferResult } from './types.js';
+
+export interface WorkerConfig {
+  core: 'threads' | 'simd';
+  threads: number;
+  reason?: string;
+  /** URL of the core's ES module (its .wasm lies beside it). */
+  coreModuleUrl: string;
+  /** URL of the folder holding the models and manifest.json. */
+  modelsUrl: string;
+  modelBytes?: Uint8Array;
+  featureBackend: 'auto' | 'webgpu' | 'wasm' | 'node';
+  ortWasmPaths?: string;
+  tileSize: number;
+}
+
+/** A job as it crosses to the worker: browsers may send a Blob to decode there. */
+export type WireImage = EngineJob['target'] | { kind: 'blob'; blob: Blob };
+export interface WireJob extends Omit<EngineJob, 'target' | 'reference'> {
+  target: WireImage;
+  reference: WireImage;
+}
+
+export type ToWorker = { type: 'init'; config: WorkerConfig } | { type: 'transfer'; id: number; job: WireJob };
+
+export type FromWorker =
+  | { type: 'ready'; backend: Omit<BackendInfo, 'features'> }
+  | { type: 'progress'; id: number; stage: Stage; fraction: number }
+  | { type: 'result'; id: number; result: TransferResult }
+  | { type: 'error'; id: number | null; error: SerializedError }
+  | { type: 'log'; level: 'error' | 'warn' | 'info' | 'debug'; message: string };
+
+/** Buffers of a result that can be transferred instead of copied. */
+export function resultTransferables(result: TransferResult): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  const add = (view: ArrayBufferView | undefined) => {
+    if (view && view.buffer instanceof ArrayBuffer) buffers.add(view.buffer);
+  };
+  add(result.data);
+  const i = result.intermediates;
+  if (i) {
+    for (const view of [i.labelsTarget, i.labelsReference, i.superfeaturesTarget, i.superfeaturesReference, i.directColors, i.referenceColors, i.direct, i.fused, i.attention, i.targetRgba.data, i.referenceRgba.data]) add(view);
+  }
+  return [...buffers];
+}

@@ -1,0 +1,128 @@
+// The worker: loads the core and the feature model once, then runs transfers one at a time.
+// The same file runs as a browser module Worker and as a Node worker thread.
+import { runTransfer, type EngineContext, type EngineImage } from './engine.js';
+import { SupercolorError, serializeError } from './errors.js';
+import { loadCore } from './loader.js';
+import { isNode } from './detect.js';
+import { readBytes } from './fetch.js';
+import type { CoreModule } from './core.js';
+import type { FromWorker, ToWorker, WireImage, WorkerConfig } from './protocol.js';
+import { resultTransferables } from './protocol.js';
+import type { LayerName, RgbaImage } from './types.js';
+import { createFeatureSession, selectModel, type ModelManifest } from './features/index.mjs';
+
+interface Port {
+  post(message: FromWorker, transfer?: ArrayBuffer[]): void;
+  listen(handler: (message: ToWorker) => void): void;
+}
+
+async function connect(): Promise<Port> {
+  if (isNode) {
+    const { parentPort } = await import('node:worker_threads');
+    if (!parentPort) throw new Error('supercolor worker: not running in a worker thread');
+    return {
+      post: (message, transfer) => parentPort.postMessage(message, transfer ?? []),
+      listen: (handler) => parentPort.on('message', handler),
+    };
+  }
+  const scope = globalThis as unknown as {
+    postMessage(message: unknown, transfer: Transferable[]): void;
+    addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  };
+  return {
+    post: (message, transfer) => scope.postMessage(message, transfer ?? []),
+    listen: (handler) => scope.addEventListener('message', (event) => handler(event.data as ToWorker)),
+  };
+}
+
+async function blobToRgba(blob: Blob): Promise<RgbaImage> {
+  // Browsers decode with their own decoders (EXIF orientation applied by createImageBitmap).
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+  } catch (error) {
+    throw new SupercolorError('decode_failed', `could not decode the image: ${(error as Error).message}`);
+  }
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d');
+  if (!context) throw new SupercolorError('internal', 'no 2D context for decoding');
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const data = context.getImageData(0, 0, canvas.width, canvas.height);
+  return { data: data.data, width: data.width, height: data.height };
+}
+
+async function toEngineImage(image: WireImage): Promise<EngineImage> {
+  return image.kind === 'blob' ? { kind: 'rgba', image: await blobToRgba(image.blob) } : image;
+}
+
+class WorkerState {
+  private sessions = new Map<string, Promise<Awaited<ReturnType<typeof createFeatureSession>>>>();
+  private manifest: Promise<ModelManifest> | undefined;
+
+  constructor(
+    readonly config: WorkerConfig,
+    readonly core: CoreModule,
+  ) {}
+
+  private loadManifest(): Promise<ModelManifest> {
+    this.manifest ??= readBytes(new URL('manifest.json', this.config.modelsUrl).href).then((bytes) => JSON.parse(new TextDecoder().decode(bytes)) as ModelManifest);
+    return this.manifest;
+  }
+
+  featureSession(layers: LayerName[]) {
+    return (async () => {
+      const manifest = await this.loadManifest();
+      const entry = selectModel(manifest, layers);
+      let session = this.sessions.get(entry.file);
+      if (!session) {
+        const backend = this.config.featureBackend === 'auto' ? undefined : this.config.featureBackend;
+        session = (async () => {
+          const bytes = this.config.modelBytes ?? (await readBytes(new URL(entry.file, this.config.modelsUrl).href));
+          return createFeatureSession(bytes, entry, { backend, numThreads: this.config.threads, wasmPaths: this.config.ortWasmPaths });
+        })();
+        session.catch(() => this.sessions.delete(entry.file));
+        this.sessions.set(entry.file, session);
+      }
+      return session;
+    })();
+  }
+}
+
+async function main(): Promise<void> {
+  const port = await connect();
+  let state: Promise<WorkerState> | undefined;
+  let queue: Promise<void> = Promise.resolve();
+  port.listen((message) => {
+    if (message.type === 'init') {
+      state = loadCore(message.config.coreModuleUrl, message.config.core, message.config.threads).then((core) => new WorkerState(message.config, core));
+      state.then(
+        (s) => port.post({ type: 'ready', backend: { core: s.config.core, threads: s.config.threads, reason: s.config.reason } }),
+        (error: unknown) => port.post({ type: 'error', id: null, error: serializeError(error) }),
+      );
+      return;
+    }
+    const { id, job } = message;
+    queue = queue.then(async () => {
+      try {
+        if (!state) throw new SupercolorError('bad_state', 'worker used before init');
+        const s = await state;
+        const context: EngineContext = {
+          core: s.core,
+          backend: { core: s.config.core, threads: s.config.threads, reason: s.config.reason },
+          featureSession: (layers) => s.featureSession(layers),
+          tileSize: s.config.tileSize,
+          checkAborted: () => undefined, // the main thread aborts by terminating this worker
+        };
+        const result = await runTransfer(context, { ...job, target: await toEngineImage(job.target), reference: await toEngineImage(job.reference) }, (stage, fraction) =>
+          port.post({ type: 'progress', id, stage, fraction }),
+        );
+        port.post({ type: 'result', id, result }, resultTransferables(result));
+      } catch (error) {
+        port.post({ type: 'error', id, error: serializeError(error) });
+      }
+    });
+  });
+}
+
+void main();
