@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything supercolor needs on a fresh Debian 12 machine (as root) and builds it.
-# Idempotent: steps already done are skipped quickly. Used by `npm test`, `npm run example`
-# and CI.
+# Idempotent: steps already done are skipped or incremental. Used by `npm test`,
+# `npm run example` and CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +26,5 @@ if [ -f package-lock.json ] && { [ ! -d node_modules ] || [ package-lock.json -n
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 fi
 
-echo "setup: native build"
-cmake --preset native >/dev/null
-cmake --build --preset native -j"$(nproc)"
+echo "setup: package build (wasm core, TypeScript, feature models)"
+bash tools/build.sh
