@@ -109,7 +109,7 @@ void bench_fusion(const std::string& pair) {
   }
   std::printf("\n== fusion: fast vs float64 brute force, %s (%dx%d, N=%d), 2 threads ==\n",
               pair.c_str(), target.width, target.height, stats.count);
-  for (double radius : {0.3, INFINITY}) {
+  for (double radius : {0.3, double(INFINITY)}) {
     for (double sigma_g : {0.0, 1.0}) {
       FusionParams params;
       params.radius = radius;
