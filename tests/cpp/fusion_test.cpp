@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <Eigen/Dense>
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "fusion_reference.h"
 #include "test_support.h"
 
 namespace supercolor {
@@ -106,73 +106,6 @@ std::vector<float> random_colors(int count, unsigned seed) {
   return colors;
 }
 
-// The definition, literally, in float64: explicit 5x5 Sigma_i and its inverse (eq. 6),
-// D_i(p) = (v(p) - vbar(i))^T Sigma_i^-1 (v(p) - vbar(i)), d = exp(-D / sigma_g) (eq. 5),
-// I_hat(p) = sum d c / sum d over N(p) (eq. 3-4).
-std::vector<double> brute_force_fusion(const RgbImage& image, const Segmentation& segmentation,
-                                       const SuperpixelStats& stats, const float* colors,
-                                       const FusionParams& params) {
-  using Matrix5 = Eigen::Matrix<double, 5, 5>;
-  using Vector5 = Eigen::Matrix<double, 5, 1>;
-  const int count = stats.count;
-  std::vector<Matrix5> sigma_inverse(count);
-  std::vector<Vector5> mean(count);
-  for (int i = 0; i < count; ++i) {
-    Matrix5 sigma = Matrix5::Zero();
-    const double* cp = &stats.cov_position[3 * i];
-    const double* cc = &stats.cov_rgb[6 * i];
-    const double s2 = params.delta_s * params.delta_s, c2 = params.delta_c * params.delta_c;
-    sigma(0, 0) = s2 * cp[0];
-    sigma(0, 1) = sigma(1, 0) = s2 * cp[1];
-    sigma(1, 1) = s2 * cp[2];
-    sigma(2, 2) = c2 * cc[0];
-    sigma(2, 3) = sigma(3, 2) = c2 * cc[1];
-    sigma(2, 4) = sigma(4, 2) = c2 * cc[2];
-    sigma(3, 3) = c2 * cc[3];
-    sigma(3, 4) = sigma(4, 3) = c2 * cc[4];
-    sigma(4, 4) = c2 * cc[5];
-    sigma += params.epsilon * Matrix5::Identity();
-    sigma_inverse[i] = sigma.inverse();
-    mean[i] << stats.mean_position[2 * i], stats.mean_position[2 * i + 1], stats.mean_rgb[3 * i],
-        stats.mean_rgb[3 * i + 1], stats.mean_rgb[3 * i + 2];
-  }
-  std::vector<double> result(image.rgb.size());
-  std::vector<double> distance(count);
-  for (int y = 0; y < image.height; ++y) {
-    for (int x = 0; x < image.width; ++x) {
-      const std::size_t p = std::size_t(y) * image.width + x;
-      const int own = segmentation.labels[p];
-      Vector5 v;
-      v << double(y) / image.height, double(x) / image.width, image.rgb[3 * p],
-          image.rgb[3 * p + 1], image.rgb[3 * p + 2];
-      std::vector<int> neighbours;
-      double min_distance = kInfinity;
-      for (int i = 0; i < count; ++i) {
-        const double dy = mean[i](0) - mean[own](0), dx = mean[i](1) - mean[own](1);
-        if (!(std::sqrt(dy * dy + dx * dx) <= params.radius)) continue;
-        neighbours.push_back(i);
-        const Vector5 d = v - mean[i];
-        distance[i] = d.dot(sigma_inverse[i] * d);
-        min_distance = std::min(min_distance, distance[i]);
-      }
-      double sum_w = 0.0, sum_c[3] = {0.0, 0.0, 0.0};
-      for (int i : neighbours) {
-        double w;
-        if (params.sigma_g == 0.0) {
-          w = std::exp(-distance[i] / (min_distance + 1e-5));  // literal eq. 5
-        } else {
-          // exp(-D/sigma_g) / exp(-D_min/sigma_g): the same ratio, without 0/0 underflow.
-          w = std::exp(-(distance[i] - min_distance) / params.sigma_g);
-        }
-        sum_w += w;
-        for (int c = 0; c < 3; ++c) sum_c[c] += w * colors[3 * i + c];
-      }
-      for (int c = 0; c < 3; ++c) result[3 * p + c] = sum_c[c] / sum_w;
-    }
-  }
-  return result;
-}
-
 double max_abs_difference(const std::vector<float>& fast, const std::vector<double>& exact) {
   double worst = 0.0;
   for (std::size_t k = 0; k < fast.size(); ++k) {
@@ -192,7 +125,7 @@ void expect_matches_brute_force(const RgbImage& image, const Segmentation& segme
       SCOPED_TRACE("radius " + std::to_string(radius) + " sigma_g " + std::to_string(sigma_g));
       const RgbImage fast = fuse(image, segmentation, stats, colors.data(), params, Context{1});
       const std::vector<double> exact =
-          brute_force_fusion(image, segmentation, stats, colors.data(), params);
+          reference::fuse_brute_force(image, segmentation, stats, colors.data(), params);
       ASSERT_EQ(fast.width, image.width);
       ASSERT_EQ(fast.height, image.height);
       EXPECT_LE(max_abs_difference(fast.rgb, exact), kTolerance);

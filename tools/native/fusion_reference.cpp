@@ -9,7 +9,7 @@
 
 namespace supercolor::reference {
 
-RgbImage fuse_brute_force(const RgbImage& target, const Segmentation& segmentation,
+std::vector<double> fuse_brute_force(const RgbImage& target, const Segmentation& segmentation,
                           const SuperpixelStats& stats, const float* colors,
                           const FusionParams& params, int threads) {
   using Matrix5 = Eigen::Matrix<double, 5, 5>;
@@ -47,7 +47,7 @@ RgbImage fuse_brute_force(const RgbImage& target, const Segmentation& segmentati
       }
     }
   }
-  RgbImage out{target.width, target.height, std::vector<float>(target.rgb.size())};
+  std::vector<double> out(target.rgb.size());
   const auto rows = [&](int first_row, int row_step) {
     std::vector<double> distance;
     for (int y = first_row; y < target.height; y += row_step) {
@@ -72,7 +72,7 @@ RgbImage fuse_brute_force(const RgbImage& target, const Segmentation& segmentati
           for (int c = 0; c < 3; ++c) sum[c] += weight * colors[3 * around[a] + c];
           weight_sum += weight;
         }
-        for (int c = 0; c < 3; ++c) out.rgb[3 * p + c] = float(sum[c] / weight_sum);
+        for (int c = 0; c < 3; ++c) out[3 * p + c] = sum[c] / weight_sum;
       }
     }
   };

@@ -2,13 +2,16 @@
 // paper eq. 3-6), literal and slow, for tests and benchmarks of the fast implementation.
 #pragma once
 
+#include <vector>
+
 #include "core/fusion.h"
 
 namespace supercolor::reference {
 
-// Same contract as supercolor::fuse; `threads` std::threads over rows.
-RgbImage fuse_brute_force(const RgbImage& target, const Segmentation& segmentation,
+// Same contract as supercolor::fuse, but the result is float64 (H x W x 3 interleaved) so
+// tests can measure the fast version's error exactly; `threads` std::threads over rows.
+std::vector<double> fuse_brute_force(const RgbImage& target, const Segmentation& segmentation,
                           const SuperpixelStats& stats, const float* colors,
-                          const FusionParams& params, int threads);
+                          const FusionParams& params, int threads = 1);
 
 }  // namespace supercolor::reference
