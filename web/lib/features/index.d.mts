@@ -27,18 +27,24 @@ export interface ModelManifest {
 }
 
 export interface BackendOptions {
-  /** One backend, or an ordered list to try; default: node → wasm in Node, wasm in browsers. */
+  /**
+   * One backend, or an ordered list to try; default: node → wasm in Node, webgpu → wasm in
+   * browsers. A backend that is not available (webgpu: no navigator.gpu adapter) is skipped; one
+   * whose session creation fails falls back to the next, with the reason logged.
+   */
   backend?: BackendName | BackendName[];
-  /** intra-op threads (node) / ort.env.wasm.numThreads (wasm; effective before the first session only). */
+  /** intra-op threads (node) / ort.env.wasm.numThreads (webgpu, wasm; effective before the first session only). */
   numThreads?: number;
   /** ort.env.wasm.wasmPaths for onnxruntime-web. */
   wasmPaths?: string | Record<string, string>;
+  /** Receives the reason of each fallback after a failed session creation; default console.warn. */
+  log?: (message: string) => void;
 }
 
 export interface FeatureSession {
   /** The backend actually used. */
   backend: BackendName;
-  /** Why backends tried before `backend` were not used. */
+  /** Why backends tried before `backend` were not used ("webgpu: not available (…)", "webgpu: session creation failed (…)"). */
   skipped: string[];
   ort: any;
   session: any;
@@ -87,7 +93,14 @@ export function defaultBackendOrder(): BackendName[];
 export function createSessionOnBestBackend(
   modelBytes: Uint8Array,
   opts?: BackendOptions,
-): Promise<{ backend: BackendName; ort: any; session: any; skipped: string[] }>;
+): Promise<{
+  backend: BackendName;
+  ort: any;
+  session: any;
+  skipped: string[];
+  /** WebGPU: the largest tile side whose intermediates fit the device's buffer limits (extractFeatures applies it). */
+  maxTileSize?: number;
+}>;
 
 export class ModelIntegrityError extends Error {
   code: 'MODEL_INTEGRITY';
@@ -110,8 +123,11 @@ export function extractFeatures(
     width: number;
     layers: FeatureLayer[];
     sink: FeatureSink;
-    /** Largest tile side in input pixels, halo included (default 512). */
+    /**
+     * Largest tile side in input pixels, halo included (default 512); on WebGPU capped so that the
+     * largest intermediate (64·tileH·tileW·4 bytes) fits maxStorageBufferBindingSize / maxBufferSize.
+     */
     tileSize?: number;
     onTile?: (done: number, total: number) => void;
   },
-): Promise<{ backend: BackendName; tiles: number; halo: number; layers: TilePlan['layers'] }>;
+): Promise<{ backend: BackendName; tiles: number; halo: number; /** The tile side used (after the backend's cap). */ tileSize: number; layers: TilePlan['layers'] }>;

@@ -13,9 +13,22 @@
 // origin that is a multiple of S. Cells whose cone reaches a tile edge inside the image (where
 // the tile's own zero padding or floor would differ) lie in the halo and are not delivered.
 
+import { sessionTileLimit } from './backend.mjs';
 import { deepestLayer, layerGeometry, layerSize } from './vgg.mjs';
 
 export const DEFAULT_TILE_SIZE = 512;
+
+/**
+ * The tile side extractFeatures uses: the requested one (default DEFAULT_TILE_SIZE), capped by the
+ * backend's limit (WebGPU buffer limits, see maxTileSizeForLimits in backend.mjs). The cap does
+ * not change the result, only how many tiles it takes.
+ * @param {number | undefined} requested
+ * @param {number | undefined} limit
+ */
+export function effectiveTileSize(requested, limit) {
+  const t = requested ?? DEFAULT_TILE_SIZE;
+  return limit !== undefined && Number.isInteger(t) && t > limit ? limit : t;
+}
 
 /** Splits [0, n) into cores of at most `maxUnits` units of S pixels (last one may be partial). */
 function splitAxis(n, S, maxUnits) {
@@ -127,8 +140,9 @@ function ownedCells(c0, c1, n, s, size) {
  * @param {import('./session.mjs').FeatureSession} fs   from createFeatureSession
  * @param {Float32Array} image   RGB in [0,1], channel-planar [3, height, width]
  * @param {{height: number, width: number, layers: string[], sink: FeatureSink, tileSize?: number,
- *          onTile?: (done: number, total: number) => void}} opts
- * @returns {Promise<{backend: string, tiles: number, halo: number, layers: object}>}
+ *          onTile?: (done: number, total: number) => void}} opts  tileSize is capped by the
+ *          backend's limit (WebGPU buffer sizes); the result reports the one used
+ * @returns {Promise<{backend: string, tiles: number, halo: number, tileSize: number, layers: object}>}
  */
 export async function extractFeatures(fs, image, opts) {
   const { height, width, layers, sink } = opts;
@@ -137,8 +151,9 @@ export async function extractFeatures(fs, image, opts) {
   }
   if (typeof sink !== 'function') throw new Error('extractFeatures needs a sink function');
   for (const l of layers) if (!fs.outputs.includes(l)) throw new Error(`${fs.entry.file} does not output ${l}`);
-  const plan = planTiles(height, width, layers, opts);
   const { ort, session, inputName } = fs;
+  const tileSize = effectiveTileSize(opts.tileSize, sessionTileLimit(session));
+  const plan = planTiles(height, width, layers, { tileSize });
   let done = 0;
   for (const t of plan.tiles) {
     const th = t.y1 - t.y0;
@@ -168,5 +183,5 @@ export async function extractFeatures(fs, image, opts) {
     }
     opts.onTile?.(++done, plan.tiles.length);
   }
-  return { backend: fs.backend, tiles: plan.tiles.length, halo: plan.halo, layers: plan.layers };
+  return { backend: fs.backend, tiles: plan.tiles.length, halo: plan.halo, tileSize, layers: plan.layers };
 }
