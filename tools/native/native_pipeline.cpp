@@ -1,7 +1,10 @@
 #include "native_pipeline.h"
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
+#include <iterator>
+#include <regex>
 
 #include "core/error.h"
 #include "core/layers.h"
@@ -50,9 +53,16 @@ void write_npy(const std::string& path, const int32_t* data,
 }
 
 void run_pipeline(Pipeline& pipeline, const Vgg19Reference& vgg, StageTimings* timings) {
+  const Context ctx{pipeline.params().threads, nullptr};
+  run_pipeline(
+      pipeline,
+      [&](Side side, const std::string& layer) { return vgg.features(pipeline.image(side), layer, ctx); },
+      timings);
+}
+
+void run_pipeline(Pipeline& pipeline, const FeatureSource& features, StageTimings* timings) {
   StageTimings local;
   StageTimings& t = timings != nullptr ? *timings : local;
-  const Context ctx{pipeline.params().threads, nullptr};
 
   auto start = std::chrono::steady_clock::now();
   pipeline.segment();
@@ -62,7 +72,20 @@ void run_pipeline(Pipeline& pipeline, const Vgg19Reference& vgg, StageTimings* t
   const auto& layers = pipeline.params().layers;
   for (Side side : {Side::kTarget, Side::kReference}) {
     for (std::size_t l = 0; l < layers.size(); ++l) {
-      const FeatureMap map = vgg.features(pipeline.image(side), layers[l], ctx);
+      const FeatureMap map = features(side, layers[l]);
+      const int expected_c = find_layer(layers[l])->channels;
+      const int expected_h = pipeline.feature_map_height(side, int(l));
+      const int expected_w = pipeline.feature_map_width(side, int(l));
+      if (map.channels != expected_c || map.height != expected_h || map.width != expected_w ||
+          map.data.size() != std::size_t(map.channels) * map.height * map.width) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    layers[l] + " features of the " +
+                        (side == Side::kTarget ? std::string("target") : std::string("reference")) +
+                        " are " + std::to_string(map.channels) + "x" + std::to_string(map.height) +
+                        "x" + std::to_string(map.width) + ", expected " +
+                        std::to_string(expected_c) + "x" + std::to_string(expected_h) + "x" +
+                        std::to_string(expected_w));
+      }
       pipeline.add_feature_tile(side, int(l), 0, 0, map.height, map.width, map.data.data(),
                                 std::size_t(map.width), std::size_t(map.width) * map.height);
     }
@@ -80,6 +103,51 @@ void run_pipeline(Pipeline& pipeline, const Vgg19Reference& vgg, StageTimings* t
   start = std::chrono::steady_clock::now();
   pipeline.finish();
   t.regrain = seconds_since(start);
+}
+
+FeatureMap read_feature_npy(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw Error(ErrorCode::kDecodeFailed, "cannot read " + path);
+  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const auto bad = [&](const std::string& why) -> Error {
+    return Error(ErrorCode::kDecodeFailed, path + ": " + why);
+  };
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw bad("not a .npy file");
+  const int major = static_cast<unsigned char>(bytes[6]);
+  std::size_t header_length = 0, offset = 0;
+  if (major == 1) {
+    header_length = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+    offset = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) throw bad("truncated header");
+    for (int i = 3; i >= 0; --i) header_length = (header_length << 8) | static_cast<unsigned char>(bytes[8 + i]);
+    offset = 12;
+  } else {
+    throw bad("unsupported .npy version " + std::to_string(major));
+  }
+  if (bytes.size() < offset + header_length) throw bad("truncated header");
+  const std::string header = bytes.substr(offset, header_length);
+  std::smatch m;
+  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']*)'")) || m[1] != "<f4") {
+    throw bad("expected float32 ('<f4') data");
+  }
+  if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True"))) throw bad("Fortran order is not supported");
+  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,?\\s*\\)"))) {
+    throw bad("expected a 3-d shape (C, H, W)");
+  }
+  FeatureMap map;
+  map.channels = std::stoi(m[1]);
+  map.height = std::stoi(m[2]);
+  map.width = std::stoi(m[3]);
+  const std::size_t count = std::size_t(map.channels) * map.height * map.width;
+  const std::size_t data_offset = offset + header_length;
+  if (bytes.size() != data_offset + 4 * count) {
+    throw bad("holds " + std::to_string(bytes.size() - data_offset) + " data bytes, expected " +
+              std::to_string(4 * count));
+  }
+  map.data.resize(count);
+  std::memcpy(map.data.data(), bytes.data() + data_offset, 4 * count);
+  return map;
 }
 
 }  // namespace supercolor::reference

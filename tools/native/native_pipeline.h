@@ -3,6 +3,7 @@
 // same Pipeline from JavaScript.)
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,14 @@ struct StageTimings {
 // Runs every stage of `pipeline` (segment, whole-image features of every layer added as one
 // tile, match, fuse, finish), recording wall time per stage.
 void run_pipeline(Pipeline& pipeline, const Vgg19Reference& vgg, StageTimings* timings);
+
+// The same with features from elsewhere: `features(side, layer)` returns the whole-image map of
+// one layer (C x Hs x Ws), e.g. ONNX Runtime's maps read from .npy files.
+using FeatureSource = std::function<FeatureMap(Side side, const std::string& layer)>;
+void run_pipeline(Pipeline& pipeline, const FeatureSource& features, StageTimings* timings);
+
+// Reads a C x H x W little-endian float32 .npy file (v1.0-3.0, C order) as a feature map.
+FeatureMap read_feature_npy(const std::string& path);
 
 // NumPy .npy (v1.0, little-endian) writer, for --dump style inspection with standard tools.
 void write_npy(const std::string& path, const float* data, const std::vector<std::size_t>& shape);

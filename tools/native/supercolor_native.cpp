@@ -1,9 +1,13 @@
 // Native command line: the whole method on two image files, features from the reference
 // VGG-19 convolution. For development, tests and benchmarks; users get the Node CLI.
+// With --features-target/--features-reference the features are read instead from DIR/LAYER.npy
+// (C x Hs x Ws float32, one file per layer of --layers; e.g. ONNX Runtime's maps), so the
+// package's output can be compared with the native pipeline given the same features.
 //
 //   supercolor_native TARGET REFERENCE -o OUT.png [--threads N] [--superpixels K] [--tau T]
 //                     [--sigma-g S] [--fusion-radius R|inf] [--layers a,b] [--no-regrain]
 //                     [--direct OUT.png] [--fused OUT.png]
+//                     [--features-target DIR --features-reference DIR]
 //   supercolor_native features IMAGE LAYER OUT.npy [--crop X,Y,W,H]   (C x H x W float32)
 #include <cmath>
 #include <cstdio>
@@ -25,6 +29,8 @@ int usage() {
   std::cerr << "usage: supercolor_native TARGET REFERENCE -o OUT.png [--threads N] "
                "[--superpixels K] [--tau T] [--sigma-g S] [--fusion-radius R|inf] "
                "[--layers a,b] [--no-regrain] [--direct OUT.png] [--fused OUT.png]\n"
+               "                         [--features-target DIR --features-reference DIR]"
+               "  (DIR/LAYER.npy: C x H x W float32)\n"
                "       supercolor_native features IMAGE LAYER OUT.npy [--crop X,Y,W,H]\n";
   return 2;
 }
@@ -69,6 +75,7 @@ int main(int argc, char** argv) {
   try {
     if (argc >= 2 && std::string(argv[1]) == "features") return features_command(argc, argv);
     std::string target_path, reference_path, out_path, direct_path, fused_path;
+    std::string features_target_dir, features_reference_dir;
     Params params;
     for (int i = 1; i < argc; ++i) {
       const std::string arg = argv[i];
@@ -85,6 +92,8 @@ int main(int argc, char** argv) {
       else if (arg == "--no-regrain") params.regrain_enabled = false;
       else if (arg == "--direct") direct_path = value();
       else if (arg == "--fused") fused_path = value();
+      else if (arg == "--features-target") features_target_dir = value();
+      else if (arg == "--features-reference") features_reference_dir = value();
       else if (arg == "--layers") {
         params.layers.clear();
         std::stringstream list(value());
@@ -103,11 +112,27 @@ int main(int argc, char** argv) {
       throw Error(ErrorCode::kInvalidArgument, "refusing to overwrite an input: " + out_path);
     }
 
+    if (features_target_dir.empty() != features_reference_dir.empty()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--features-target and --features-reference go together");
+    }
+
     const Rgba8Image target8 = read_image_file(target_path);
     Pipeline pipeline(params, to_rgb(target8), to_rgb(read_image_file(reference_path)));
-    const reference::Vgg19Reference vgg;
     reference::StageTimings timings;
-    reference::run_pipeline(pipeline, vgg, &timings);
+    if (features_target_dir.empty()) {
+      const reference::Vgg19Reference vgg;
+      reference::run_pipeline(pipeline, vgg, &timings);
+    } else {
+      reference::run_pipeline(
+          pipeline,
+          [&](Side side, const std::string& layer) {
+            const std::string& dir =
+                side == Side::kTarget ? features_target_dir : features_reference_dir;
+            return reference::read_feature_npy(dir + "/" + layer + ".npy");
+          },
+          &timings);
+    }
     write_png_file(out_path, to_rgba8(pipeline.result(), &target8));
     if (!direct_path.empty()) {
       write_png_file(direct_path, to_rgba8(paint_superpixels(pipeline.segmentation(Side::kTarget),

@@ -3,7 +3,7 @@
 import { mkdir, rename, writeFile, realpath, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createColorTransfer, SupercolorError, type LayerName, type Progress, type TransferParams, type TransferResult } from './index.js';
+import { createColorTransfer, resolveParams, SupercolorError, type LayerName, type Progress, type TransferParams, type TransferResult } from './index.js';
 import { encodePng } from './codec.js';
 import { encodeNpy } from './npy.js';
 import { STAGES } from './types.js';
@@ -54,7 +54,12 @@ function number(name: string, text: string | undefined): number | undefined {
 interface Job {
   target: string;
   output: string;
+  /** Folder of --dump's files for this job. */
+  dump?: string;
 }
+
+/** Files --dump writes (A.npy only when both N <= 4096). */
+const DUMP_FILES = ['target_in.png', 'reference_in.png', 'labels_T.npy', 'labels_R.npy', 'superfeat_T.npy', 'superfeat_R.npy', 'c.npy', 'direct.npy', 'fused.npy', 'final.npy', 'A.npy'];
 
 async function sameFile(a: string, b: string): Promise<boolean> {
   try {
@@ -163,6 +168,8 @@ export async function main(argv: string[]): Promise<number> {
       layers: values.layers?.split(',').map((l) => l.trim()) as LayerName[] | undefined,
       regrain: values['no-regrain'] ? false : undefined,
     };
+    // Bad values are reported before anything is loaded or written.
+    resolveParams(params);
     const jobs: Job[] = [];
     let reference: string;
     if (values.batch) {
@@ -170,7 +177,6 @@ export async function main(argv: string[]): Promise<number> {
       if (!values['out-dir']) throw new UsageError('--batch needs --out-dir DIR');
       reference = positionals[0];
       const outDir = values['out-dir'];
-      await mkdir(outDir, { recursive: true });
       const names = new Set<string>();
       for (const target of positionals.slice(1)) {
         const name = `${basename(target, extname(target))}.png`;
@@ -178,6 +184,7 @@ export async function main(argv: string[]): Promise<number> {
         names.add(name);
         jobs.push({ target, output: join(outDir, name) });
       }
+      await mkdir(outDir, { recursive: true });
     } else {
       if (positionals.length !== 2) throw new UsageError(`expected TARGET and REFERENCE, got ${positionals.length} file argument(s)`);
       if (!values.output) throw new UsageError('missing -o OUT.png');
@@ -185,9 +192,13 @@ export async function main(argv: string[]): Promise<number> {
       jobs.push({ target: positionals[0], output: values.output });
     }
     for (const job of jobs) {
+      if (values.dump !== undefined) job.dump = jobs.length > 1 ? join(values.dump, basename(job.target, extname(job.target))) : values.dump;
       if (extname(job.output).toLowerCase() !== '.png') throw new UsageError(`output must be a .png file: ${job.output}`);
+      const written = [job.output, ...(job.dump !== undefined ? DUMP_FILES.map((name) => join(job.dump as string, name)) : [])];
       for (const input of [job.target, reference]) {
-        if (await sameFile(job.output, input)) throw new UsageError(`refusing to overwrite an input: ${job.output}`);
+        for (const file of written) {
+          if (await sameFile(file, input)) throw new UsageError(`refusing to overwrite an input: ${file}`);
+        }
       }
       try {
         await stat(dirname(resolve(job.output)));
@@ -223,7 +234,13 @@ export async function main(argv: string[]): Promise<number> {
           process.stderr.write(`supercolor: cannot write ${job.output}: ${(error as Error).message}\n`);
           return EXIT.output;
         }
-        const dumped = values.dump !== undefined ? await dump(jobs.length > 1 ? join(values.dump, basename(job.target, extname(job.target))) : values.dump, result) : [];
+        let dumped: string[] = [];
+        try {
+          if (job.dump !== undefined) dumped = await dump(job.dump, result);
+        } catch (error) {
+          process.stderr.write(`supercolor: cannot write the --dump files in ${job.dump}: ${(error as Error).message}\n`);
+          return EXIT.output;
+        }
         reports.push({ target: job.target, reference, output: job.output, width: result.width, height: result.height, timings: result.timings, backend: result.backend, dumped });
         if (!values.json && !values.quiet) {
           const total = Object.values(result.timings).reduce((a, b) => a + b, 0);

@@ -7,8 +7,11 @@ import { STAGES } from './types.js';
 import type { CoreModule, CorePipeline } from './core.js';
 import { extractFeatures, type FeatureSession } from './features/index.mjs';
 
-/** An image as the engine receives it: pixels, or the bytes of an encoded file to decode. */
-export type EngineImage = { kind: 'rgba'; image: RgbaImage } | { kind: 'encoded'; bytes: Uint8Array; name?: string };
+/**
+ * An image as the engine receives it: pixels, the bytes of an encoded file to decode with the
+ * core (Node), or a Blob to decode with the browser's own decoders (ctx.decodeBlob).
+ */
+export type EngineImage = { kind: 'rgba'; image: RgbaImage } | { kind: 'encoded'; bytes: Uint8Array; name?: string } | { kind: 'blob'; blob: Blob };
 
 export interface EngineContext {
   core: CoreModule;
@@ -18,6 +21,8 @@ export interface EngineContext {
   tileSize: number;
   /** Throws an AbortError when the caller aborted (polled between tiles and stages). */
   checkAborted(): void;
+  /** Browsers: decodes a Blob (EXIF orientation applied); throws SupercolorError('decode_failed'). */
+  decodeBlob?(blob: Blob, what: string): Promise<RgbaImage>;
 }
 
 export interface EngineJob {
@@ -33,10 +38,14 @@ function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
 
-function decode(core: CoreModule, input: EngineImage, what: string): RgbaImage {
+async function decode(ctx: EngineContext, input: EngineImage, what: string): Promise<RgbaImage> {
   if (input.kind === 'rgba') return input.image;
+  if (input.kind === 'blob') {
+    if (!ctx.decodeBlob) throw new SupercolorError('invalid_argument', `${what}: Blob inputs are not supported here`);
+    return ctx.decodeBlob(input.blob, what);
+  }
   try {
-    return core.decodeImage(input.bytes);
+    return ctx.core.decodeImage(input.bytes);
   } catch (error) {
     const e = error as { code?: string; message?: string };
     const name = input.name !== undefined ? ` (${input.name})` : '';
@@ -96,8 +105,8 @@ export async function runTransfer(
   const timings = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
   let t0 = now();
   onProgress('decode', 0);
-  const target = decode(ctx.core, job.target, 'target');
-  const reference = decode(ctx.core, job.reference, 'reference');
+  const target = await decode(ctx, job.target, 'target');
+  const reference = await decode(ctx, job.reference, 'reference');
   onProgress('decode', 1);
   timings.decode = now() - t0;
   ctx.checkAborted();
@@ -119,6 +128,8 @@ export async function runTransfer(
   );
   try {
     pipeline.setProgress((stage: string, fraction: number) => {
+      // What this throws ends the core's stage early and is rethrown by the bound call.
+      ctx.checkAborted();
       if (stage !== 'features') onProgress(stage as Stage, fraction);
     });
     t0 = now();
@@ -129,6 +140,7 @@ export async function runTransfer(
     t0 = now();
     onProgress('features', 0);
     const session = await sessionPromise;
+    ctx.checkAborted();
     const images = [target, reference];
     for (let side = 0; side < 2; side++) {
       const image = images[side];

@@ -35,7 +35,26 @@ export function serializeError(error: unknown): SerializedError {
   return { name: 'Error', message: String(error), code: 'internal' };
 }
 
+const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'invalid_argument',
+  'image_too_large',
+  'out_of_memory',
+  'cancelled',
+  'bad_state',
+  'decode_failed',
+  'encode_failed',
+  'model_integrity',
+  'backend_unavailable',
+  'internal',
+]);
+
+/** One of the documented codes: others' spellings (the feature runner's 'MODEL_INTEGRITY') are mapped, unknown ones are 'internal'. */
+export function errorCode(code: unknown): ErrorCode {
+  const c = typeof code === 'string' ? code.toLowerCase() : '';
+  return ERROR_CODES.has(c) ? (c as ErrorCode) : 'internal';
+}
+
 export function deserializeError(error: SerializedError): Error {
   if (error.name === 'AbortError') return abortError(new Error(error.message));
-  return new SupercolorError((error.code as ErrorCode | undefined) ?? 'internal', error.message);
+  return new SupercolorError(errorCode(error.code), error.message);
 }

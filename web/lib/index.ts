@@ -27,6 +27,8 @@ interface WorkerHandle {
   onMessage(handler: (message: FromWorker) => void): void;
   onError(handler: (error: Error) => void): void;
   terminate(): void;
+  /** Node: whether the worker thread keeps the process alive (only while work is pending). */
+  keepAlive(alive: boolean): void;
 }
 
 const defaultLogger: Logger = (level, message) => {
@@ -38,12 +40,36 @@ async function spawnWorker(): Promise<WorkerHandle> {
   const url = new URL('./worker.js', import.meta.url);
   if (isNode) {
     const { Worker } = await import('node:worker_threads');
-    const worker = new Worker(url);
+    // A worker thread inherits the process's flags, and refuses to start with --input-type
+    // (as in `node --input-type=module -e "..."`): leave that one out.
+    const execArgv: string[] = [];
+    for (let i = 0; i < process.execArgv.length; i++) {
+      const arg = process.execArgv[i];
+      if (arg === '--input-type') i++;
+      else if (!arg.startsWith('--input-type=')) execArgv.push(arg);
+    }
+    const worker = new Worker(url, { execArgv });
+    let terminated = false;
+    let failed = false;
     return {
       post: (message, transfer) => worker.postMessage(message, (transfer ?? []) as ArrayBuffer[]),
       onMessage: (handler) => worker.on('message', handler),
-      onError: (handler) => worker.on('error', handler),
-      terminate: () => void worker.terminate(),
+      onError: (handler) => {
+        worker.on('error', (error) => {
+          failed = true;
+          handler(error);
+        });
+        // A worker thread that dies without an 'error' event (e.g. the wasm heap could not grow
+        // and the thread was killed) must not leave its jobs waiting forever.
+        worker.on('exit', (code) => {
+          if (!terminated && !failed) handler(new Error(`the worker thread exited unexpectedly (code ${code})`));
+        });
+      },
+      terminate: () => {
+        terminated = true;
+        void worker.terminate();
+      },
+      keepAlive: (alive) => (alive ? worker.ref() : worker.unref()),
     };
   }
   const worker = new Worker(url, { type: 'module' });
@@ -52,6 +78,7 @@ async function spawnWorker(): Promise<WorkerHandle> {
     onMessage: (handler) => worker.addEventListener('message', (event: MessageEvent) => handler(event.data as FromWorker)),
     onError: (handler) => worker.addEventListener('error', (event: ErrorEvent) => handler(new Error(event.message || 'worker failed to start'))),
     terminate: () => worker.terminate(),
+    keepAlive: () => undefined,
   };
 }
 
@@ -116,11 +143,34 @@ function wireTransferables(image: WireImage): ArrayBuffer[] {
   return [];
 }
 
+/** Validates createColorTransfer's options before anything is loaded. */
+function checkOptions(options: ColorTransferOptions): void {
+  const invalid = (message: string): never => {
+    throw new SupercolorError('invalid_argument', message);
+  };
+  if (options === null || typeof options !== 'object') invalid('createColorTransfer options must be an object');
+  const oneOf = (name: string, value: unknown, allowed: string[]) => {
+    if (value !== undefined && !allowed.includes(value as string)) invalid(`${name} must be one of ${allowed.join(', ')}, got ${String(value)}`);
+  };
+  oneOf('core', options.core, ['auto', 'threads', 'simd']);
+  oneOf('featureBackend', options.featureBackend, ['auto', 'webgpu', 'wasm', 'node']);
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    invalid(`threads must be an integer >= 1, got ${String(options.threads)}`);
+  }
+  if (options.tileSize !== undefined && (!Number.isInteger(options.tileSize) || options.tileSize < 64 || options.tileSize > 4096)) {
+    invalid(`tileSize must be an integer in [64, 4096], got ${String(options.tileSize)}`);
+  }
+  if (options.modelBytes !== undefined && !(options.modelBytes instanceof Uint8Array)) invalid('modelBytes must be a Uint8Array');
+  if (options.logger !== undefined && typeof options.logger !== 'function') invalid('logger must be a function');
+  if (options.worker === false) invalid('worker: false is not supported: the engine always runs in a Worker / worker thread');
+}
+
 /**
  * Loads the engine: chooses the core build (threads when the environment allows, else the
  * SIMD-only build, logging why), and starts the worker that holds the core and the model.
  */
 export async function createColorTransfer(options: ColorTransferOptions = {}): Promise<ColorTransfer> {
+  checkOptions(options);
   const log = options.logger ?? defaultLogger;
   if (!hasWasmSimd()) throw new SupercolorError('backend_unavailable', 'WebAssembly SIMD is not supported by this engine (needed by the supercolor core)');
   const threadsAvailable = threadSupport();
@@ -135,7 +185,8 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
   } else if (wanted === 'simd') {
     reason = 'the non-threaded core was requested';
   }
-  const threads = core === 'simd' ? 1 : Math.max(1, Math.min(8, Math.floor(options.threads ?? (await hardwareThreads()))));
+  const wantedThreads = Math.max(1, Math.min(8, Math.floor(options.threads ?? (await hardwareThreads()))));
+  const threads = core === 'simd' ? 1 : wantedThreads;
   log('info', `core: ${core}, ${threads} thread(s)`);
   const base = new URL(options.baseUrl !== undefined ? String(options.baseUrl) : '../', import.meta.url);
   const config: WorkerConfig = {
@@ -148,16 +199,24 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
     featureBackend: options.featureBackend ?? 'auto',
     ortWasmPaths: options.ortWasmPaths,
     tileSize: options.tileSize ?? 512,
+    // ONNX Runtime's threads do not depend on the core build (onnxruntime-web falls back to one
+    // where the page is not cross-origin isolated).
+    featureThreads: wantedThreads,
   };
-  if (!Number.isInteger(config.tileSize) || config.tileSize < 64 || config.tileSize > 4096) {
-    throw new SupercolorError('invalid_argument', `tileSize must be an integer in [64, 4096], got ${String(options.tileSize)}`);
-  }
+  // Node cancels cooperatively (a shared flag polled between tiles and stages): terminating a
+  // worker thread while onnxruntime-node runs aborts the whole process. Browsers terminate the
+  // Worker (Squoosh-style), which also stops a long synchronous stage at once.
+  const cooperative = isNode && typeof SharedArrayBuffer !== 'undefined';
 
   let worker: Promise<WorkerHandle> | undefined;
   let nextId = 1;
   const pending = new Map<number, { resolve(r: TransferResult): void; reject(e: Error): void; onProgress?: TransferOptions['onProgress'] }>();
   let disposed = false;
   let busy: Promise<unknown> = Promise.resolve();
+  /** Jobs the current worker has been given and not answered yet (aborted ones included). */
+  const running = new Map<number, Int32Array | undefined>();
+  /** Called when `running` becomes empty (dispose() waits for it to terminate the worker). */
+  let onIdle: (() => void) | undefined;
 
   const failAll = (error: Error) => {
     for (const job of pending.values()) job.reject(error);
@@ -172,18 +231,36 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
           handle.onMessage((message) => {
             if (message.type === 'ready') {
               ready = true;
+              // Node: an idle engine does not keep the process alive (no dispose() needed to exit).
+              handle.keepAlive(pending.size > 0);
               resolve(handle);
             } else if (message.type === 'log') {
               log(message.level, message.message);
             } else if (message.type === 'error' && message.id === null) {
               const error = deserializeError(message.error);
-              if (!ready) reject(error);
-              else failAll(error);
+              if (!ready) {
+                // The core could not load: this worker is of no use (and would keep Node alive).
+                handle.terminate();
+                reject(error);
+              } else {
+                failAll(error);
+              }
             } else if (message.type === 'progress') {
-              pending.get(message.id)?.onProgress?.({ stage: message.stage, fraction: message.fraction });
+              try {
+                pending.get(message.id)?.onProgress?.({ stage: message.stage, fraction: message.fraction });
+              } catch (error) {
+                // A throwing callback must not take the message loop (or the Node process) down.
+                log('error', `onProgress threw: ${(error as Error)?.message ?? String(error)}`);
+              }
             } else if (message.type === 'result' || message.type === 'error') {
-              const job = message.id === null ? undefined : pending.get(message.id);
-              if (!job || message.id === null) return;
+              if (message.id === null) return;
+              running.delete(message.id);
+              if (running.size === 0) {
+                handle.keepAlive(false);
+                onIdle?.();
+              }
+              const job = pending.get(message.id);
+              if (!job) return; // aborted: its late answer is dropped
               pending.delete(message.id);
               if (message.type === 'result') job.resolve(message.result);
               else job.reject(deserializeError(message.error));
@@ -193,6 +270,8 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
             const wrapped = new SupercolorError('internal', `worker failed: ${error.message}`);
             if (!ready) reject(wrapped);
             failAll(wrapped);
+            running.clear();
+            onIdle?.();
             worker = undefined;
           });
           handle.post({ type: 'init', config });
@@ -220,16 +299,25 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
       if (signal?.aborted) throw abortError(signal.reason);
       worker ??= startWorker();
       const handle = await worker;
+      if (signal?.aborted) throw abortError(signal.reason);
       const id = nextId++;
       const job: WireJob = { target: targetWire, reference: referenceWire, params: resolved, intermediates: opts.intermediates === true };
+      const cancel = cooperative ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
       return new Promise<TransferResult>((resolve, reject) => {
         const onAbort = () => {
           if (!pending.has(id)) return;
           pending.delete(id);
-          // Squoosh-style cancellation: the worker is terminated mid-computation and a fresh one
-          // is started for the next transfer.
-          handle.terminate();
-          worker = undefined;
+          if (cancel) {
+            // The worker stops at its next check and stays loaded for the next transfer, which
+            // it runs once this one has unwound.
+            Atomics.store(cancel, 0, 1);
+          } else {
+            // The worker is terminated mid-computation; a fresh one is started for the next
+            // transfer.
+            handle.terminate();
+            running.clear();
+            worker = undefined;
+          }
           reject(abortError(signal?.reason));
         };
         pending.set(id, {
@@ -244,7 +332,9 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
           onProgress: opts.onProgress,
         });
         signal?.addEventListener('abort', onAbort, { once: true });
-        handle.post({ type: 'transfer', id, job }, [...wireTransferables(targetWire), ...wireTransferables(referenceWire)]);
+        running.set(id, cancel);
+        handle.keepAlive(true);
+        handle.post({ type: 'transfer', id, job, cancel }, [...wireTransferables(targetWire), ...wireTransferables(referenceWire)]);
       });
     });
     busy = run.catch(() => undefined);
@@ -255,10 +345,26 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
     transfer,
     backend: { core, threads, reason },
     dispose() {
+      if (disposed) return;
       disposed = true;
       failAll(new SupercolorError('bad_state', 'the ColorTransfer was disposed'));
-      void worker?.then((w) => w.terminate(), () => undefined);
+      const current = worker;
       worker = undefined;
+      void current?.then(
+        (w) => {
+          if (cooperative && running.size > 0) {
+            // Let the job in flight stop at its next check, then terminate (see `cooperative`).
+            for (const flag of running.values()) if (flag) Atomics.store(flag, 0, 1);
+            onIdle = () => {
+              onIdle = undefined;
+              w.terminate();
+            };
+          } else {
+            w.terminate();
+          }
+        },
+        () => undefined,
+      );
     },
   };
 }

@@ -15,16 +15,22 @@ export interface WorkerConfig {
   featureBackend: 'auto' | 'webgpu' | 'wasm' | 'node';
   ortWasmPaths?: string;
   tileSize: number;
+  /** Threads for ONNX Runtime (the core's are `threads`). */
+  featureThreads: number;
 }
 
 /** A job as it crosses to the worker: browsers may send a Blob to decode there. */
-export type WireImage = EngineJob['target'] | { kind: 'blob'; blob: Blob };
-export interface WireJob extends Omit<EngineJob, 'target' | 'reference'> {
-  target: WireImage;
-  reference: WireImage;
-}
+export type WireImage = EngineJob['target'];
+export type WireJob = EngineJob;
 
-export type ToWorker = { type: 'init'; config: WorkerConfig } | { type: 'transfer'; id: number; job: WireJob };
+export type ToWorker =
+  | { type: 'init'; config: WorkerConfig }
+  /**
+   * `cancel` (Node, where SharedArrayBuffer always exists): the main thread sets cancel[0] to 1
+   * to abort this job; the worker polls it between tiles and stages. Without it (browsers) the
+   * main thread aborts by terminating the worker.
+   */
+  | { type: 'transfer'; id: number; job: WireJob; cancel?: Int32Array };
 
 export type FromWorker =
   | { type: 'ready'; backend: Omit<BackendInfo, 'features'> }

@@ -1,12 +1,12 @@
 // The worker: loads the core and the feature model once, then runs transfers one at a time.
 // The same file runs as a browser module Worker and as a Node worker thread.
-import { runTransfer, type EngineContext, type EngineImage } from './engine.js';
-import { SupercolorError, serializeError } from './errors.js';
+import { runTransfer, type EngineContext } from './engine.js';
+import { abortError, SupercolorError, serializeError } from './errors.js';
 import { loadCore } from './loader.js';
 import { isNode } from './detect.js';
 import { readBytes } from './fetch.js';
 import type { CoreModule } from './core.js';
-import type { FromWorker, ToWorker, WireImage, WorkerConfig } from './protocol.js';
+import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
 import { resultTransferables } from './protocol.js';
 import type { LayerName, RgbaImage } from './types.js';
 import { createFeatureSession, selectModel, type ModelManifest } from './features/index.mjs';
@@ -35,13 +35,13 @@ async function connect(): Promise<Port> {
   };
 }
 
-async function blobToRgba(blob: Blob): Promise<RgbaImage> {
+async function blobToRgba(blob: Blob, what: string): Promise<RgbaImage> {
   // Browsers decode with their own decoders (EXIF orientation applied by createImageBitmap).
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
   } catch (error) {
-    throw new SupercolorError('decode_failed', `could not decode the image: ${(error as Error).message}`);
+    throw new SupercolorError('decode_failed', `${what} image: could not decode it: ${(error as Error).message}`);
   }
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   const context = canvas.getContext('2d');
@@ -50,10 +50,6 @@ async function blobToRgba(blob: Blob): Promise<RgbaImage> {
   bitmap.close();
   const data = context.getImageData(0, 0, canvas.width, canvas.height);
   return { data: data.data, width: data.width, height: data.height };
-}
-
-async function toEngineImage(image: WireImage): Promise<EngineImage> {
-  return image.kind === 'blob' ? { kind: 'rgba', image: await blobToRgba(image.blob) } : image;
 }
 
 class WorkerState {
@@ -79,7 +75,7 @@ class WorkerState {
         const backend = this.config.featureBackend === 'auto' ? undefined : this.config.featureBackend;
         session = (async () => {
           const bytes = this.config.modelBytes ?? (await readBytes(new URL(entry.file, this.config.modelsUrl).href));
-          return createFeatureSession(bytes, entry, { backend, numThreads: this.config.threads, wasmPaths: this.config.ortWasmPaths });
+          return createFeatureSession(bytes, entry, { backend, numThreads: this.config.featureThreads, wasmPaths: this.config.ortWasmPaths });
         })();
         session.catch(() => this.sessions.delete(entry.file));
         this.sessions.set(entry.file, session);
@@ -102,7 +98,7 @@ async function main(): Promise<void> {
       );
       return;
     }
-    const { id, job } = message;
+    const { id, job, cancel } = message;
     queue = queue.then(async () => {
       try {
         if (!state) throw new SupercolorError('bad_state', 'worker used before init');
@@ -112,9 +108,14 @@ async function main(): Promise<void> {
           backend: { core: s.config.core, threads: s.config.threads, reason: s.config.reason },
           featureSession: (layers) => s.featureSession(layers),
           tileSize: s.config.tileSize,
-          checkAborted: () => undefined, // the main thread aborts by terminating this worker
+          // Node: the main thread raises the shared flag (terminating a worker thread while
+          // onnxruntime-node runs aborts the whole process). Browsers: it terminates this worker.
+          decodeBlob: blobToRgba,
+          checkAborted: () => {
+            if (cancel !== undefined && Atomics.load(cancel, 0) !== 0) throw abortError();
+          },
         };
-        const result = await runTransfer(context, { ...job, target: await toEngineImage(job.target), reference: await toEngineImage(job.reference) }, (stage, fraction) =>
+        const result = await runTransfer(context, job, (stage, fraction) =>
           port.post({ type: 'progress', id, stage, fraction }),
         );
         port.post({ type: 'result', id, result }, resultTransferables(result));

@@ -1,0 +1,289 @@
+// The supercolor command line (dist/cli.js, the package's bin): single and batch runs, --json,
+// --dump, exit codes of bad arguments, inputs never overwritten, --help.
+// Run: node --test tests/node/cli.test.mjs
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PAIRS = path.resolve(ROOT, '../shared/testdata/pairs');
+const CLI = path.join(ROOT, 'dist/cli.js');
+
+const { decodeImage, encodePng } = await import(pathToFileURL(path.join(ROOT, 'dist/codec.js')).href);
+const { EXIT } = await import(pathToFileURL(CLI).href);
+
+/** Runs the CLI; resolves {code, stdout, stderr} (never rejects on a non-zero exit). */
+function cli(args, options = {}) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: options.cwd ?? work, timeout: 120_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Parses a .npy (v1.0) file: {descr, shape, data (typed array)}. */
+function readNpy(file) {
+  const bytes = readFileSync(file);
+  assert.deepEqual([...bytes.subarray(0, 8)], [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], `${file}: magic`);
+  const headerLength = bytes.readUInt16LE(8);
+  assert.equal((10 + headerLength) % 64, 0, `${file}: data not 64-byte aligned`);
+  const header = bytes.subarray(10, 10 + headerLength).toString('latin1');
+  assert.ok(header.endsWith('\n'));
+  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
+  assert.match(header, /'fortran_order':\s*False/);
+  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)[1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const body = bytes.subarray(10 + headerLength);
+  const copy = new Uint8Array(body).buffer;
+  const data = descr === '<f4' ? new Float32Array(copy) : descr === '<i4' ? new Int32Array(copy) : new Uint8Array(copy);
+  assert.equal(data.length, shape.reduce((a, b) => a * b, 1), `${file}: ${data.length} values for shape ${shape}`);
+  return { descr, shape, data };
+}
+
+function downscale(image, factor) {
+  const width = Math.floor(image.width / factor);
+  const height = Math.floor(image.height / factor);
+  const data = new Uint8Array(4 * width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < 4; c++) {
+        let sum = 0;
+        for (let dy = 0; dy < factor; dy++) for (let dx = 0; dx < factor; dx++) sum += image.data[4 * ((y * factor + dy) * image.width + x * factor + dx) + c];
+        data[4 * (y * width + x) + c] = Math.round(sum / (factor * factor));
+      }
+    }
+  }
+  return { data, width, height };
+}
+
+async function pngSize(file) {
+  const image = await decodeImage(new Uint8Array(readFileSync(file)));
+  return [image.width, image.height];
+}
+
+let work;
+const files = {};
+
+before(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'supercolor-cli-'));
+  // Small inputs keep each run short: the example pair at 1/3 (160x120), a Kodak image at 1/4
+  // (192x128) as a second target and the reference at 1/4 (120x90): sizes differ on purpose.
+  const decode = (file) => decodeImage(new Uint8Array(readFileSync(file)));
+  const pitie = path.join(PAIRS, '01_pitie_scotland');
+  const kodak = path.join(PAIRS, '07_kodak_kodim16_kodim12_island_beach');
+  const write = async (name, image) => {
+    files[name] = path.join(work, `${name}.png`);
+    writeFileSync(files[name], await encodePng(image));
+  };
+  await write('target', downscale(await decode(path.join(pitie, 'target.png')), 3));
+  await write('reference', downscale(await decode(path.join(pitie, 'reference.png')), 4));
+  await write('kodak', downscale(await decode(path.join(kodak, 'target.png')), 4));
+  files.link = path.join(work, 'link-to-reference.png');
+  symlinkSync(files.reference, files.link);
+  files.corrupt = path.join(work, 'corrupt.png');
+  writeFileSync(files.corrupt, 'definitely not a PNG\n'.repeat(10));
+});
+
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function noTemporaries(dir) {
+  const left = readdirSync(dir).filter((name) => name.endsWith('.tmp'));
+  assert.deepEqual(left, [], `temporary files left in ${dir}`);
+}
+
+describe('runs', () => {
+  test('single run writes a PNG of the target size', async () => {
+    const out = path.join(work, 'single.png');
+    const { code, stderr } = await cli([files.target, files.reference, '-o', out]);
+    assert.equal(code, EXIT.ok, stderr);
+    assert.deepEqual(await pngSize(out), [160, 120]);
+    assert.match(stderr, /single\.png: 160x120/);
+    noTemporaries(work);
+  });
+
+  test('--json prints a report that parses, with timings and backend', async () => {
+    const out = path.join(work, 'json.png');
+    const { code, stdout, stderr } = await cli([files.kodak, files.reference, '-o', out, '--json', '--core', 'simd', '--tau', '0.05', '--no-regrain']);
+    assert.equal(code, EXIT.ok, stderr);
+    const report = JSON.parse(stdout);
+    assert.equal(report.output, out);
+    assert.equal(report.width, 192);
+    assert.equal(report.height, 128);
+    for (const stage of ['decode', 'segment', 'features', 'match', 'fuse', 'regrain']) {
+      assert.ok(typeof report.timings[stage] === 'number' && report.timings[stage] >= 0, stage);
+    }
+    assert.equal(report.backend.core, 'simd');
+    assert.equal(report.backend.threads, 1);
+    assert.equal(report.backend.features, 'node');
+    assert.deepEqual(await pngSize(out), [192, 128]);
+  });
+
+  test('batch run writes one output per target', async () => {
+    const outDir = path.join(work, 'batch-out');
+    const { code, stdout, stderr } = await cli(['--batch', files.reference, files.target, files.kodak, '--out-dir', outDir, '--json', '--superpixels', '200']);
+    assert.equal(code, EXIT.ok, stderr);
+    const reports = JSON.parse(stdout);
+    assert.equal(reports.length, 2);
+    assert.deepEqual(readdirSync(outDir).sort(), ['kodak.png', 'target.png']);
+    assert.deepEqual(await pngSize(path.join(outDir, 'target.png')), [160, 120]);
+    assert.deepEqual(await pngSize(path.join(outDir, 'kodak.png')), [192, 128]);
+    assert.deepEqual(reports.map((r) => r.output), [path.join(outDir, 'target.png'), path.join(outDir, 'kodak.png')]);
+  });
+
+  test('--dump writes the inputs used and the intermediate results with the right shapes', async () => {
+    const dump = path.join(work, 'dump');
+    const out = path.join(work, 'dumped.png');
+    const { code, stdout, stderr } = await cli([files.target, files.reference, '-o', out, '--dump', dump, '--json', '--threads', '2']);
+    assert.equal(code, EXIT.ok, stderr);
+    const expected = ['A.npy', 'c.npy', 'direct.npy', 'final.npy', 'fused.npy', 'labels_R.npy', 'labels_T.npy', 'reference_in.png', 'superfeat_R.npy', 'superfeat_T.npy', 'target_in.png'];
+    assert.deepEqual(readdirSync(dump).sort(), expected);
+    assert.equal(JSON.parse(stdout).dumped.length, expected.length);
+
+    // The exact input pixels.
+    const target = await decodeImage(new Uint8Array(readFileSync(files.target)));
+    const targetIn = await decodeImage(new Uint8Array(readFileSync(path.join(dump, 'target_in.png'))));
+    assert.deepEqual(Buffer.from(targetIn.data), Buffer.from(target.data));
+    assert.deepEqual(await pngSize(path.join(dump, 'reference_in.png')), [120, 90]);
+
+    const [H, W, Hr, Wr] = [120, 160, 90, 120];
+    const labelsT = readNpy(path.join(dump, 'labels_T.npy'));
+    const labelsR = readNpy(path.join(dump, 'labels_R.npy'));
+    assert.equal(labelsT.descr, '<i4');
+    assert.deepEqual(labelsT.shape, [H, W]);
+    assert.deepEqual(labelsR.shape, [Hr, Wr]);
+    const nT = Math.max(...labelsT.data) + 1;
+    const nR = Math.max(...labelsR.data) + 1;
+    assert.equal(new Set(labelsT.data).size, nT);
+    const sfT = readNpy(path.join(dump, 'superfeat_T.npy'));
+    const sfR = readNpy(path.join(dump, 'superfeat_R.npy'));
+    assert.equal(sfT.descr, '<f4');
+    assert.deepEqual(sfT.shape, [nT, 64]);
+    assert.deepEqual(sfR.shape, [nR, 64]);
+    const A = readNpy(path.join(dump, 'A.npy'));
+    assert.equal(A.descr, '<f4');
+    assert.deepEqual(A.shape, [nT, nR]);
+    for (let i = 0; i < nT; i++) {
+      let sum = 0;
+      for (let j = 0; j < nR; j++) sum += A.data[i * nR + j];
+      assert.ok(Math.abs(sum - 1) < 1e-4, `row ${i} of A sums to ${sum}`);
+    }
+    const c = readNpy(path.join(dump, 'c.npy'));
+    assert.deepEqual(c.shape, [nT, 3]);
+    for (const name of ['direct', 'fused', 'final']) {
+      const array = readNpy(path.join(dump, `${name}.npy`));
+      assert.equal(array.descr, '<f4', name);
+      assert.deepEqual(array.shape, [H, W, 3], name);
+      assert.ok(array.data.every(Number.isFinite), name);
+    }
+    const final = readNpy(path.join(dump, 'final.npy'));
+    assert.ok(final.data.every((v) => v >= 0 && v <= 1));
+    const output = await decodeImage(new Uint8Array(readFileSync(out)));
+    for (let p = 0; p < H * W; p++) {
+      for (let k = 0; k < 3; k++) assert.equal(Math.round(final.data[3 * p + k] * 255), output.data[4 * p + k]);
+    }
+    noTemporaries(dump);
+  });
+});
+
+describe('errors', () => {
+  const out = () => path.join(work, 'never-written.png');
+  const cases = [
+    ['unknown flag', () => [files.target, files.reference, '-o', out(), '--bogus'], EXIT.usage, /bogus/],
+    ['missing -o', () => [files.target, files.reference], EXIT.usage, /-o/],
+    ['one file only', () => [files.target, '-o', out()], EXIT.usage, /TARGET and REFERENCE/],
+    ['non-numeric --tau', () => [files.target, files.reference, '-o', out(), '--tau', 'abc'], EXIT.usage, /tau.*abc/],
+    ['--tau 0', () => [files.target, files.reference, '-o', out(), '--tau', '0'], EXIT.usage, /tau/],
+    ['unknown layer', () => [files.target, files.reference, '-o', out(), '--layers', 'relu9_9'], EXIT.usage, /relu9_9/],
+    ['--threads 0', () => [files.target, files.reference, '-o', out(), '--threads', '0'], EXIT.usage, /threads/],
+    ['bad --core', () => [files.target, files.reference, '-o', out(), '--core', 'gpu'], EXIT.usage, /core/],
+    ['output not a .png', () => [files.target, files.reference, '-o', path.join(work, 'x.jpg')], EXIT.usage, /\.png/],
+    ['output folder missing', () => [files.target, files.reference, '-o', path.join(work, 'no/such/dir/x.png')], EXIT.usage, /does not exist/],
+    ['output == input', () => [files.target, files.reference, '-o', files.target], EXIT.usage, /overwrite an input/],
+    ['output is a link to an input', () => [files.target, files.reference, '-o', files.link], EXIT.usage, /overwrite an input/],
+    ['batch without --out-dir', () => ['--batch', files.reference, files.target], EXIT.usage, /out-dir/],
+    ['missing input file', () => [path.join(work, 'missing.png'), files.reference, '-o', out()], EXIT.input, /missing\.png/],
+    ['corrupt input file', () => [files.target, files.corrupt, '-o', out()], EXIT.input, /reference/],
+  ];
+  for (const [name, args, code, message] of cases) {
+    test(`${name}: exit ${code} with a message`, async () => {
+      const before = Object.fromEntries([files.target, files.reference].map((f) => [f, readFileSync(f)]));
+      const result = await cli(args());
+      assert.equal(result.code, code, `stderr: ${result.stderr}`);
+      assert.match(result.stderr, /^supercolor: /m);
+      assert.match(result.stderr, message);
+      assert.equal(result.stdout, '');
+      assert.ok(!existsSync(out()), 'an output was written');
+      for (const [file, bytes] of Object.entries(before)) assert.deepEqual(readFileSync(file), bytes, `${file} changed`);
+    });
+  }
+
+  test('an output that cannot be written: exit 4, nothing left behind', async () => {
+    const dir = path.join(work, 'a-folder.png');
+    mkdirSync(dir);
+    const result = await cli([files.target, files.reference, '-o', dir]);
+    assert.equal(result.code, EXIT.output, result.stderr);
+    assert.match(result.stderr, /cannot write/);
+    assert.ok(statSync(dir).isDirectory());
+    noTemporaries(work);
+
+    const notAFolder = path.join(work, 'plain-file');
+    writeFileSync(notAFolder, 'x');
+    const dump = await cli([files.target, files.reference, '-o', path.join(work, 'with-dump.png'), '--dump', notAFolder]);
+    assert.equal(dump.code, EXIT.output, dump.stderr);
+    assert.match(dump.stderr, /--dump/);
+    assert.equal(readFileSync(notAFolder, 'utf8'), 'x');
+  });
+
+  test('batch never overwrites a target in its own folder', async () => {
+    const dir = path.join(work, 'in-place');
+    mkdirSync(dir);
+    const target = path.join(dir, 'photo.png');
+    copyFileSync(files.target, target);
+    const mtime = statSync(target).mtimeMs;
+    const result = await cli(['--batch', files.reference, target, '--out-dir', dir]);
+    assert.equal(result.code, EXIT.usage, result.stderr);
+    assert.match(result.stderr, /overwrite an input/);
+    assert.equal(statSync(target).mtimeMs, mtime);
+    assert.deepEqual(readFileSync(target), readFileSync(files.target));
+  });
+
+  test('--dump never overwrites an input', async () => {
+    const dir = path.join(work, 'dump-onto-input');
+    mkdirSync(dir);
+    const target = path.join(dir, 'target_in.png');
+    copyFileSync(files.target, target);
+    const result = await cli([target, files.reference, '-o', path.join(work, 'dump-onto-input.png'), '--dump', dir]);
+    assert.equal(result.code, EXIT.usage, result.stderr);
+    assert.match(result.stderr, /overwrite an input/);
+    assert.deepEqual(readFileSync(target), readFileSync(files.target));
+  });
+
+  test('SIGINT stops a run with exit 130 and writes nothing', async () => {
+    const pair = path.join(PAIRS, '07_kodak_kodim16_kodim12_island_beach');
+    const output = path.join(work, 'interrupted.png');
+    const child = spawn(process.execPath, [CLI, path.join(pair, 'target.png'), path.join(pair, 'reference.png'), '-o', output], { cwd: work });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    setTimeout(() => child.kill('SIGINT'), 500);
+    const [code] = await new Promise((resolve) => child.on('exit', (...args) => resolve(args)));
+    assert.equal(code, EXIT.aborted, stderr);
+    assert.match(stderr, /interrupted/);
+    assert.ok(!existsSync(output));
+    noTemporaries(work);
+  });
+
+  test('--help exits 0 and documents usage and exit codes', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { code, stdout } = await cli([flag]);
+      assert.equal(code, EXIT.ok);
+      assert.match(stdout, /Usage:/);
+      assert.match(stdout, /--out-dir/);
+      assert.match(stdout, /Exit codes/);
+    }
+  });
+});

@@ -1,0 +1,130 @@
+// The published package: `npm pack`, installed into an empty folder, works there — `import`
+// in Node (with its types), and the CLI through npx. One install for the whole file (slow-ish:
+// a few seconds from npm's cache; the registry is used for what the cache lacks).
+// Run: node --test tests/node/pack.test.mjs
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PAIR = path.resolve(ROOT, '../shared/testdata/pairs/01_pitie_scotland');
+const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+const NPM_ENV = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_update_notifier: 'false' };
+
+function run(command, args, options = {}) {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: 300_000, maxBuffer: 32 << 20, env: NPM_ENV, ...options }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let work;
+let app;
+let tarball;
+let packed;
+
+before(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'supercolor-pack-'));
+  const pack = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT });
+  assert.equal(pack.code, 0, pack.stderr);
+  packed = JSON.parse(pack.stdout)[0];
+  tarball = path.join(work, packed.filename);
+  assert.ok(existsSync(tarball));
+
+  app = path.join(work, 'app');
+  mkdirSync(app);
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }, null, 2));
+  const install = await run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app });
+  assert.equal(install.code, 0, `npm install failed:\n${install.stderr}`);
+});
+
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('npm pack', () => {
+  test('the tarball holds the built package and nothing from the source tree', () => {
+    const files = packed.files.map((f) => f.path);
+    for (const needed of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/worker.js', 'dist/cli.js', 'dist/features/index.mjs', 'dist/features/index.d.mts', 'models/manifest.json', 'models/vgg19-relu1_2.onnx', 'wasm/supercolor-simd.mjs', 'wasm/supercolor-simd.wasm', 'wasm/supercolor-threads.mjs', 'wasm/supercolor-threads.wasm', 'wasm/supercolor-threads.worker.js']) {
+      assert.ok(files.includes(needed), `${needed} is not in the tarball`);
+    }
+    // Every model of the manifest ships.
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'models/manifest.json'), 'utf8'));
+    for (const model of manifest.models) assert.ok(files.includes(`models/${model.file}`), model.file);
+    for (const file of files) assert.doesNotMatch(file, /^(src|tests|tools|web|build|node_modules)\//, `${file} should not ship`);
+    assert.ok(packed.size < 20 << 20, `tarball is ${packed.size} bytes`);
+  });
+});
+
+describe('installed into an empty folder', () => {
+  test('import works in Node and runs a transfer (no dispose needed to exit)', async () => {
+    const script = `
+      import { writeFileSync } from 'node:fs';
+      const m = await import('supercolor');
+      if (typeof m.createColorTransfer !== 'function') throw new Error('no createColorTransfer export');
+      if (m.DEFAULT_PARAMS.tau !== 0.02) throw new Error('DEFAULT_PARAMS');
+      const ct = await m.createColorTransfer({ logger: () => {} });
+      const result = await ct.transfer(${JSON.stringify(path.join(PAIR, 'target.png'))}, ${JSON.stringify(path.join(PAIR, 'reference.png'))}, { superpixels: 400 });
+      let checksum = 0;
+      for (let i = 0; i < result.data.length; i++) checksum = (checksum * 31 + result.data[i]) >>> 0;
+      console.log(JSON.stringify({ width: result.width, height: result.height, backend: result.backend, checksum }));
+    `;
+    writeFileSync(path.join(app, 'use.mjs'), script);
+    const { code, stdout, stderr } = await run(process.execPath, ['use.mjs'], { cwd: app, timeout: 120_000 });
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(stdout.trim().split('\n').pop());
+    assert.equal(report.width, 481);
+    assert.equal(report.height, 361);
+    assert.equal(report.backend.features, 'node');
+    assert.equal(report.backend.core, 'threads');
+
+    // The same with `node -e` (an ES module given on the command line).
+    const inline = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app, timeout: 120_000 });
+    assert.equal(inline.code, 0, inline.stderr);
+    assert.equal(JSON.parse(inline.stdout.trim().split('\n').pop()).checksum, report.checksum);
+  });
+
+  test('the package\'s types resolve for a TypeScript user', async () => {
+    writeFileSync(
+      path.join(app, 'check.ts'),
+      `import { createColorTransfer, SupercolorError, type TransferResult, type TransferParams } from 'supercolor';
+       const params: TransferParams = { tau: 0.02, layers: ['relu1_2'], sigmaG: 'adaptive' };
+       export async function run(): Promise<number> {
+         const ct = await createColorTransfer({ core: 'simd' });
+         const r: TransferResult = await ct.transfer('a.png', 'b.png', params, { onProgress: (p) => void p.fraction });
+         ct.dispose();
+         return r.width + (new SupercolorError('internal', 'x').code === 'internal' ? 0 : 1);
+       }
+       // @ts-expect-error: unknown layer names are a type error
+       export const bad: TransferParams = { layers: ['relu9_9'] };
+      `,
+    );
+    const { code, stdout, stderr } = await run(process.execPath, [TSC, '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules/@types'), 'check.ts'], { cwd: app });
+    assert.equal(code, 0, stdout + stderr);
+  });
+
+  test('npx supercolor --help and a CLI run work', async () => {
+    const help = await run('npx', ['--no-install', 'supercolor', '--help'], { cwd: app });
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /Usage:/);
+
+    const out = path.join(app, 'out.png');
+    const cli = await run('npx', ['--no-install', 'supercolor', path.join(PAIR, 'target.png'), path.join(PAIR, 'reference.png'), '-o', out, '--json', '--core', 'simd', '--superpixels', '400'], { cwd: app });
+    assert.equal(cli.code, 0, cli.stderr);
+    const report = JSON.parse(cli.stdout);
+    assert.equal(report.backend.core, 'simd');
+    assert.equal(report.width, 481);
+    const png = readFileSync(out);
+    assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+    assert.equal(png.readUInt32BE(16), 481);
+    assert.equal(png.readUInt32BE(20), 361);
+
+    const bad = await run('npx', ['--no-install', 'supercolor', 'nope.png', path.join(PAIR, 'reference.png'), '-o', path.join(app, 'x.png')], { cwd: app });
+    assert.equal(bad.code, 3, bad.stderr);
+  });
+});
