@@ -10,11 +10,11 @@
 namespace supercolor {
 
 struct FusionParams {
-  double delta_s = 10.0;   // spatial scale of Sigma_i (eq. 6)
-  double delta_c = 0.1;    // colour scale of Sigma_i (eq. 6)
-  double epsilon = 1e-4;   // ridge added to Sigma_i
-  double sigma_g = 0.0;    // 0 = adaptive per pixel (min_i D_i(p) + 1e-5); > 0 = fixed
-  double radius = 0.3;     // neighbourhood radius in normalised coords; +infinity = all
+  double delta_s = 10.0;  // spatial scale of Sigma_i (eq. 6)
+  double delta_c = 0.1;   // colour scale of Sigma_i (eq. 6)
+  double epsilon = 1e-4;  // ridge added to Sigma_i
+  double sigma_g = 0.0;   // 0 = adaptive per pixel (min_i D_i(p) + 1e-5); > 0 = fixed
+  double radius = 0.3;    // neighbourhood radius in normalised coords; +infinity = all
 };
 
 void validate_fusion_params(const FusionParams& params);

@@ -18,9 +18,8 @@ void validate_image(const RgbImage& image, const char* what) {
       static_cast<long long>(image.width) * image.height > kMaxImagePixels) {
     throw Error(ErrorCode::kImageTooLarge,
                 name + " image is too large (" + std::to_string(image.width) + "x" +
-                    std::to_string(image.height) + "; at most " +
-                    std::to_string(kMaxImageSide) + " px a side and " +
-                    std::to_string(kMaxImagePixels) + " px in all)");
+                    std::to_string(image.height) + "; at most " + std::to_string(kMaxImageSide) +
+                    " px a side and " + std::to_string(kMaxImagePixels) + " px in all)");
   }
   if (image.rgb.size() != 3 * image.pixel_count()) {
     throw Error(ErrorCode::kInvalidArgument,
@@ -48,9 +47,9 @@ void validate_segmentation(const Segmentation& segmentation, const char* what) {
   }
   for (int32_t label : segmentation.labels) {
     if (label < 0 || label >= segmentation.count) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  name + " segmentation has label " + std::to_string(label) +
-                      " outside [0, " + std::to_string(segmentation.count) + ")");
+      throw Error(ErrorCode::kInvalidArgument, name + " segmentation has label " +
+                                                   std::to_string(label) + " outside [0, " +
+                                                   std::to_string(segmentation.count) + ")");
     }
   }
 }

@@ -43,11 +43,16 @@ void validate_params(const Params& params) {
 
 const char* stage_name(Stage stage) {
   switch (stage) {
-    case Stage::kSegment: return "segment";
-    case Stage::kFeatures: return "features";
-    case Stage::kMatch: return "match";
-    case Stage::kFuse: return "fuse";
-    case Stage::kRegrain: return "regrain";
+    case Stage::kSegment:
+      return "segment";
+    case Stage::kFeatures:
+      return "features";
+    case Stage::kMatch:
+      return "match";
+    case Stage::kFuse:
+      return "fuse";
+    case Stage::kRegrain:
+      return "regrain";
   }
   return "unknown";
 }
@@ -107,16 +112,16 @@ const SuperpixelStats& Pipeline::stats(Side side) const {
 
 int Pipeline::feature_map_height(Side side, int layer_index) const {
   if (layer_index < 0 || layer_index >= static_cast<int>(params_.layers.size())) {
-    throw Error(ErrorCode::kInvalidArgument, "layer index " + std::to_string(layer_index) +
-                                                 " out of range");
+    throw Error(ErrorCode::kInvalidArgument,
+                "layer index " + std::to_string(layer_index) + " out of range");
   }
   return feature_map_size(image(side).height, find_layer(params_.layers[layer_index])->stride);
 }
 
 int Pipeline::feature_map_width(Side side, int layer_index) const {
   if (layer_index < 0 || layer_index >= static_cast<int>(params_.layers.size())) {
-    throw Error(ErrorCode::kInvalidArgument, "layer index " + std::to_string(layer_index) +
-                                                 " out of range");
+    throw Error(ErrorCode::kInvalidArgument,
+                "layer index " + std::to_string(layer_index) + " out of range");
   }
   return feature_map_size(image(side).width, find_layer(params_.layers[layer_index])->stride);
 }
@@ -126,8 +131,8 @@ void Pipeline::add_feature_tile(Side side, int layer_index, int y0, int x0, int 
                                 std::size_t plane_stride) {
   require(segmented_, "add_feature_tile() before segment()");
   if (layer_index < 0 || layer_index >= static_cast<int>(params_.layers.size())) {
-    throw Error(ErrorCode::kInvalidArgument, "layer index " + std::to_string(layer_index) +
-                                                 " out of range");
+    throw Error(ErrorCode::kInvalidArgument,
+                "layer index " + std::to_string(layer_index) + " out of range");
   }
   context().check_cancelled();
   poolers_[side_index(side)][layer_index]->add_tile(y0, x0, rows, cols, data, row_stride,
@@ -198,12 +203,10 @@ const std::vector<float>& Pipeline::direct_colors() const {
 std::vector<float> Pipeline::attention_rows(int row_begin, int row_end) const {
   require(matched_, "attention_rows() before match()");
   if (row_begin < 0 || row_end > segmentation_[0].count || row_begin > row_end) {
-    throw Error(ErrorCode::kInvalidArgument, "attention rows [" + std::to_string(row_begin) +
-                                                 ", " + std::to_string(row_end) +
-                                                 ") out of range");
+    throw Error(ErrorCode::kInvalidArgument, "attention rows [" + std::to_string(row_begin) + ", " +
+                                                 std::to_string(row_end) + ") out of range");
   }
-  std::vector<float> rows(static_cast<std::size_t>(row_end - row_begin) *
-                          segmentation_[1].count);
+  std::vector<float> rows(static_cast<std::size_t>(row_end - row_begin) * segmentation_[1].count);
   supercolor::attention_rows(
       SuperFeatures{superfeatures_[0].data(), segmentation_[0].count, superfeatures_[1].data(),
                     segmentation_[1].count, combined_channels_},

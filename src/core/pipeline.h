@@ -22,12 +22,12 @@ namespace supercolor {
 
 // Every parameter of DESIGN.md section 1 with its default.
 struct Params {
-  SlicParams slic;            // K (0 = round(3 sqrt(n))), m = 10, 10 iterations
+  SlicParams slic;  // K (0 = round(3 sqrt(n))), m = 10, 10 iterations
   std::vector<std::string> layers = {"relu1_2"};
   AttentionParams attention;  // tau = 0.02
   FusionParams fusion;        // delta_s 10, delta_c 0.1, eps 1e-4, sigma_g adaptive, radius 0.3
   bool regrain_enabled = true;
-  RegrainParams regrain;      // smoothness 1, iterations 4,16,32,64,64,64
+  RegrainParams regrain;  // smoothness 1, iterations 4,16,32,64,64,64
   int threads = 1;
 };
 

@@ -58,9 +58,9 @@ class FeaturePooler {
  private:
   int width_, height_, count_, channels_, stride_, map_height_, map_width_;
   std::vector<int32_t> labels_;
-  std::vector<double> sums_;             // N x C
-  std::vector<int64_t> pixels_;          // N, pixels accounted for so far
-  std::vector<uint8_t> cell_added_;      // Hs x Ws
+  std::vector<double> sums_;         // N x C
+  std::vector<int64_t> pixels_;      // N, pixels accounted for so far
+  std::vector<uint8_t> cell_added_;  // Hs x Ws
   long long cells_added_ = 0;
 };
 

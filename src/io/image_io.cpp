@@ -1,5 +1,8 @@
 #include "io/image_io.h"
 
+#include <stb_image.h>
+#include <stb_image_write.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -8,9 +11,6 @@
 #include <limits>
 
 #include "core/error.h"
-
-#include <stb_image.h>
-#include <stb_image_write.h>
 
 namespace supercolor {
 namespace {
@@ -74,14 +74,38 @@ Rgba8Image apply_orientation(const Rgba8Image& in, int orientation) {
     for (int x = 0; x < out.width; ++x) {
       int sx = 0, sy = 0;  // source pixel for output (x, y)
       switch (orientation) {
-        case 2: sx = in.width - 1 - x; sy = y; break;                 // mirror horizontal
-        case 3: sx = in.width - 1 - x; sy = in.height - 1 - y; break;  // rotate 180
-        case 4: sx = x; sy = in.height - 1 - y; break;                 // mirror vertical
-        case 5: sx = y; sy = x; break;                                 // transpose
-        case 6: sx = y; sy = in.height - 1 - x; break;                 // rotate 90 CW
-        case 7: sx = in.width - 1 - y; sy = in.height - 1 - x; break;  // transverse
-        case 8: sx = in.width - 1 - y; sy = x; break;                  // rotate 270 CW
-        default: sx = x; sy = y; break;
+        case 2:
+          sx = in.width - 1 - x;
+          sy = y;
+          break;  // mirror horizontal
+        case 3:
+          sx = in.width - 1 - x;
+          sy = in.height - 1 - y;
+          break;  // rotate 180
+        case 4:
+          sx = x;
+          sy = in.height - 1 - y;
+          break;  // mirror vertical
+        case 5:
+          sx = y;
+          sy = x;
+          break;  // transpose
+        case 6:
+          sx = y;
+          sy = in.height - 1 - x;
+          break;  // rotate 90 CW
+        case 7:
+          sx = in.width - 1 - y;
+          sy = in.height - 1 - x;
+          break;  // transverse
+        case 8:
+          sx = in.width - 1 - y;
+          sy = x;
+          break;  // rotate 270 CW
+        default:
+          sx = x;
+          sy = y;
+          break;
       }
       std::copy_n(&in.rgba[4 * (std::size_t(sy) * in.width + sx)], 4,
                   &out.rgba[4 * (std::size_t(y) * out.width + x)]);
@@ -111,7 +135,8 @@ Rgba8Image decode_image(const uint8_t* data, std::size_t size) {
       stbi_load_from_memory(data, static_cast<int>(size), &width, &height, &channels, 4);
   if (pixels == nullptr) {
     const std::string reason = stbi_failure_reason();
-    if (reason.find("outofmem") != std::string::npos || reason.find("Out of memory") != std::string::npos) {
+    if (reason.find("outofmem") != std::string::npos ||
+        reason.find("Out of memory") != std::string::npos) {
       throw Error(ErrorCode::kOutOfMemory, "out of memory decoding the image");
     }
     throw Error(ErrorCode::kDecodeFailed, "could not decode the image: " + reason);

@@ -62,15 +62,16 @@ EM_JS(void, supercolor_record_error, (const char* code, const char* message), {
 
 // Calls a JS progress callback; if it throws, records what it threw (as supercolor_record_error
 // does) and returns 1, so the C++ stage unwinds normally and the bound call rethrows it.
-EM_JS(int, supercolor_call_progress, (emscripten::EM_VAL callback, const char* stage, double fraction), {
-  try {
-    Emval.toValue(callback)(UTF8ToString(stage), fraction);
-    return 0;
-  } catch (e) {
-    supercolorPendingError = e;
-    return 1;
-  }
-});
+EM_JS(int, supercolor_call_progress,
+      (emscripten::EM_VAL callback, const char* stage, double fraction), {
+        try {
+          Emval.toValue(callback)(UTF8ToString(stage), fraction);
+          return 0;
+        } catch (e) {
+          supercolorPendingError = e;
+          return 1;
+        }
+      });
 
 namespace supercolor {
 namespace {
@@ -145,11 +146,20 @@ Params params_from_js(const val& js) {
   Params params;
   if (js.isUndefined() || js.isNull()) return params;
   if (js.typeOf().as<std::string>() != "object") invalid("params must be an object");
-  static const char* const kKnown[] = {
-      "superpixels", "compactness",  "slicIterations",    "layers",
-      "tau",         "deltaS",       "deltaC",            "epsilon",
-      "sigmaG",      "fusionRadius", "regrain",           "regrainSmoothness",
-      "regrainIterations", "threads"};
+  static const char* const kKnown[] = {"superpixels",
+                                       "compactness",
+                                       "slicIterations",
+                                       "layers",
+                                       "tau",
+                                       "deltaS",
+                                       "deltaC",
+                                       "epsilon",
+                                       "sigmaG",
+                                       "fusionRadius",
+                                       "regrain",
+                                       "regrainSmoothness",
+                                       "regrainIterations",
+                                       "threads"};
   const val keys = val::global("Object").call<val>("keys", js);
   const int key_count = keys["length"].as<int>();
   for (int i = 0; i < key_count; ++i) {
@@ -163,7 +173,8 @@ Params params_from_js(const val& js) {
     return integer_value(js[name], std::string("params.") + name);
   };
   if (has("superpixels")) params.slic.superpixels = integer("superpixels");
-  if (has("compactness")) params.slic.compactness = static_cast<float>(number_field(js, "compactness"));
+  if (has("compactness"))
+    params.slic.compactness = static_cast<float>(number_field(js, "compactness"));
   if (has("slicIterations")) params.slic.iterations = integer("slicIterations");
   if (has("layers")) {
     const val layers = js["layers"];
@@ -207,7 +218,8 @@ Params params_from_js(const val& js) {
 // Copies a JS array-like of numbers (typed array preferred) into a vector.
 template <typename T>
 std::vector<T> copy_in(const val& array, const char* what) {
-  if (array.isUndefined() || array.isNull() || array["length"].typeOf().as<std::string>() != "number") {
+  if (array.isUndefined() || array.isNull() ||
+      array["length"].typeOf().as<std::string>() != "number") {
     invalid(std::string(what) + " must be a typed array");
   }
   return emscripten::convertJSArrayToNumberVector<T>(array);
@@ -229,7 +241,8 @@ Rgba8Image rgba_from_js(const val& data, int width, int height, const char* what
   image.width = width;
   image.height = height;
   image.rgba = copy_in<uint8_t>(data, what);
-  const unsigned long long expected = 4ULL * static_cast<unsigned>(width) * static_cast<unsigned>(height);
+  const unsigned long long expected =
+      4ULL * static_cast<unsigned>(width) * static_cast<unsigned>(height);
   if (image.rgba.size() != expected) {
     invalid(std::string(what) + ": " + std::to_string(image.rgba.size()) + " bytes for a " +
             std::to_string(width) + "x" + std::to_string(height) + " RGBA image (expected " +
@@ -300,7 +313,9 @@ class JsPipeline {
     });
   }
 
-  void segment() { guarded([&] { pipeline_.segment(); }); }
+  void segment() {
+    guarded([&] { pipeline_.segment(); });
+  }
 
   val labels(int side) {
     return guarded([&] { return copy_out(pipeline_.segmentation(side_from_js(side)).labels); });
@@ -351,23 +366,39 @@ class JsPipeline {
                                  rs, ps);
     });
   }
-  bool features_complete() { return guarded([&] { return pipeline_.features_complete(); }); }
+  bool features_complete() {
+    return guarded([&] { return pipeline_.features_complete(); });
+  }
 
-  void match() { guarded([&] { pipeline_.match(); }); }
-  val direct_colors() { return guarded([&] { return copy_out(pipeline_.direct_colors()); }); }
+  void match() {
+    guarded([&] { pipeline_.match(); });
+  }
+  val direct_colors() {
+    return guarded([&] { return copy_out(pipeline_.direct_colors()); });
+  }
   val superfeatures(int side) {
     return guarded([&] { return copy_out(pipeline_.superfeatures(side_from_js(side))); });
   }
-  int superfeature_channels() { return guarded([&] { return pipeline_.superfeature_channels(); }); }
+  int superfeature_channels() {
+    return guarded([&] { return pipeline_.superfeature_channels(); });
+  }
   val attention_rows(int begin, int end) {
     return guarded([&] { return copy_out(pipeline_.attention_rows(begin, end)); });
   }
 
-  void fuse() { guarded([&] { pipeline_.fuse(); }); }
-  val fused() { return guarded([&] { return copy_out(pipeline_.fused().rgb); }); }
+  void fuse() {
+    guarded([&] { pipeline_.fuse(); });
+  }
+  val fused() {
+    return guarded([&] { return copy_out(pipeline_.fused().rgb); });
+  }
 
-  void finish() { guarded([&] { pipeline_.finish(); }); }
-  val result() { return guarded([&] { return copy_out(pipeline_.result().rgb); }); }
+  void finish() {
+    guarded([&] { pipeline_.finish(); });
+  }
+  val result() {
+    return guarded([&] { return copy_out(pipeline_.result().rgb); });
+  }
   // Final image as RGBA8 with the target's alpha.
   val result_rgba() {
     return guarded([&] { return copy_out(to_rgba8(pipeline_.result(), &target_rgba_).rgba); });
@@ -423,9 +454,8 @@ val encode_png_js(val rgba, int width, int height) {
 }
 
 val encode_jpeg_js(val rgba, int width, int height, int quality) {
-  return guarded([&] {
-    return copy_out(encode_jpeg(rgba_from_js(rgba, width, height, "image"), quality));
-  });
+  return guarded(
+      [&] { return copy_out(encode_jpeg(rgba_from_js(rgba, width, height, "image"), quality)); });
 }
 
 // Float RGB (3 x w x h, any range) -> RGBA8, clamped and rounded, alpha 255.

@@ -43,11 +43,19 @@ ErrorCode decode_error(const std::vector<uint8_t>& bytes) {
 
 // Inserts an EXIF APP1 segment with the given orientation right after the JPEG's SOI marker.
 std::vector<uint8_t> with_exif_orientation(const std::vector<uint8_t>& jpeg, int orientation) {
-  const uint8_t tiff[] = {'M', 'M', 0, 42, 0, 0, 0, 8,            // big-endian, IFD at 8
-                          0, 1,                                   // one entry
-                          0x01, 0x12, 0, 3, 0, 0, 0, 1,           // Orientation, SHORT, count 1
-                          0, uint8_t(orientation), 0, 0,          // value
-                          0, 0, 0, 0};                            // no next IFD
+  const uint8_t tiff[] = {'M',  'M',
+                          0,    42,
+                          0,    0,
+                          0,    8,  // big-endian, IFD at 8
+                          0,    1,  // one entry
+                          0x01, 0x12,
+                          0,    3,
+                          0,    0,
+                          0,    1,  // Orientation, SHORT, count 1
+                          0,    uint8_t(orientation),
+                          0,    0,  // value
+                          0,    0,
+                          0,    0};  // no next IFD
   std::vector<uint8_t> app1 = {0xFF, 0xE1, 0, 0, 'E', 'x', 'i', 'f', 0, 0};
   app1.insert(app1.end(), std::begin(tiff), std::end(tiff));
   const std::size_t length = app1.size() - 2;
@@ -88,9 +96,9 @@ TEST(ImageIo, ExifOrientationIsApplied) {
   const Rgba8Image decoded = decode_image(rotated.data(), rotated.size());
   ASSERT_EQ(decoded.width, 32);
   ASSERT_EQ(decoded.height, 64);
-  EXPECT_GT(pixel(decoded, 4, 4)[2], 200);    // blue at top-left
+  EXPECT_GT(pixel(decoded, 4, 4)[2], 200);  // blue at top-left
   EXPECT_LT(pixel(decoded, 4, 4)[0], 60);
-  EXPECT_GT(pixel(decoded, 27, 4)[0], 200);   // red at top-right
+  EXPECT_GT(pixel(decoded, 27, 4)[0], 200);  // red at top-right
   EXPECT_LT(pixel(decoded, 27, 4)[1], 60);
   EXPECT_GT(pixel(decoded, 27, 59)[1], 200);  // green at bottom-right
   EXPECT_LT(pixel(decoded, 27, 59)[0], 60);

@@ -1,5 +1,7 @@
 // The stages together: parameter validation, stage order, cancellation, and the method end to
 // end on 01_pitie_scotland with features from the reference VGG-19 convolution.
+#include "core/pipeline.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,7 +11,6 @@
 
 #include "core/colorspace.h"
 #include "core/error.h"
-#include "core/pipeline.h"
 #include "native_pipeline.h"
 #include "test_support.h"
 
@@ -117,8 +118,7 @@ TEST(Pipeline, BadImagesThrow) {
   EXPECT_EQ(error_of([&] { Pipeline(Params{}, RgbImage{}, good); }), ErrorCode::kInvalidArgument);
   RgbImage short_buffer = good;
   short_buffer.rgb.pop_back();
-  EXPECT_EQ(error_of([&] { Pipeline(Params{}, good, short_buffer); }),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_of([&] { Pipeline(Params{}, good, short_buffer); }), ErrorCode::kInvalidArgument);
   RgbImage with_nan = good;
   with_nan.rgb[5] = std::numeric_limits<float>::quiet_NaN();
   EXPECT_EQ(error_of([&] { Pipeline(Params{}, with_nan, good); }), ErrorCode::kInvalidArgument);

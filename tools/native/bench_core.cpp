@@ -41,7 +41,8 @@ double time_best(int repeat, const std::function<void()>& run) {
 }
 
 std::string pair_path(const std::string& pair, const std::string& which) {
-  const std::string base = std::string(SUPERCOLOR_SHARED_DIR) + "/testdata/pairs/" + pair + "/" + which;
+  const std::string base =
+      std::string(SUPERCOLOR_SHARED_DIR) + "/testdata/pairs/" + pair + "/" + which;
   for (const char* ext : {".png", ".jpg"}) {
     if (FILE* f = std::fopen((base + ext).c_str(), "rb")) {
       std::fclose(f);
@@ -91,10 +92,10 @@ void bench_stages(const std::string& pair, const reference::Vgg19Reference& vgg,
     std::printf("%-8d %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs\n", threads, best.segment,
                 best.features, best.match, best.fuse, best.regrain, best.total());
   }
-  std::printf("2-thread speed-up: segment %.2fx, fuse %.2fx, regrain %.2fx, total %.2fx\n",
-              by_threads[0].segment / by_threads[1].segment, by_threads[0].fuse / by_threads[1].fuse,
-              by_threads[0].regrain / by_threads[1].regrain,
-              by_threads[0].total() / by_threads[1].total());
+  std::printf(
+      "2-thread speed-up: segment %.2fx, fuse %.2fx, regrain %.2fx, total %.2fx\n",
+      by_threads[0].segment / by_threads[1].segment, by_threads[0].fuse / by_threads[1].fuse,
+      by_threads[0].regrain / by_threads[1].regrain, by_threads[0].total() / by_threads[1].total());
 }
 
 void bench_fusion(const std::string& pair) {
@@ -116,9 +117,8 @@ void bench_fusion(const std::string& pair) {
       params.sigma_g = sigma_g;
       RgbImage fast;
       std::vector<double> brute;
-      const double fast_s = time_best(1, [&] {
-        fast = fuse(target, segmentation, stats, colors.data(), params, ctx);
-      });
+      const double fast_s = time_best(
+          1, [&] { fast = fuse(target, segmentation, stats, colors.data(), params, ctx); });
       const double brute_s = time_best(1, [&] {
         brute = reference::fuse_brute_force(target, segmentation, stats, colors.data(), params, 2);
       });
@@ -126,27 +126,31 @@ void bench_fusion(const std::string& pair) {
       for (std::size_t i = 0; i < fast.rgb.size(); ++i) {
         max_error = std::max(max_error, std::abs(double(fast.rgb[i]) - brute[i]));
       }
-      std::printf("radius %-4s sigma_g %-8s fast %7.3fs  brute %8.3fs  ratio %6.1fx  max error "
-                  "%.2e (%.3f/255)\n",
-                  std::isinf(radius) ? "inf" : "0.3", sigma_g == 0 ? "adaptive" : "1.0", fast_s,
-                  brute_s, brute_s / fast_s, max_error, max_error * 255);
+      std::printf(
+          "radius %-4s sigma_g %-8s fast %7.3fs  brute %8.3fs  ratio %6.1fx  max error "
+          "%.2e (%.3f/255)\n",
+          std::isinf(radius) ? "inf" : "0.3", sigma_g == 0 ? "adaptive" : "1.0", fast_s, brute_s,
+          brute_s / fast_s, max_error, max_error * 255);
     }
   }
 }
 
 void bench_slic_vs_opencv(int repeat) {
   // ~1 MP: the 768x512 Kodak target upscaled to 1224x816 (nearest, so edges stay sharp).
-  const RgbImage small = to_rgb(read_image_file(pair_path("14_kodak_kodim01_kodim08_buildings", "target")));
+  const RgbImage small =
+      to_rgb(read_image_file(pair_path("14_kodak_kodim01_kodim08_buildings", "target")));
   const RgbImage image = upscale(small, 1224, 816);
   SlicParams params;
   const int k = slic_requested_superpixels(params, (long long)image.pixel_count());
   std::printf("\n== SLIC on %dx%d (%.2f MP), K=%d, m=10, 10 iterations, best of %d ==\n",
               image.width, image.height, image.pixel_count() / 1e6, k, repeat);
   int ours_count = 0;
-  const double ours_1 = time_best(repeat, [&] { ours_count = slic(image, params, Context{1, nullptr}).count; });
+  const double ours_1 = time_best(repeat, [&] {
+    ours_count = slic(image, params, Context{1, nullptr}).count;
+  });
   const double ours_2 = time_best(repeat, [&] { slic(image, params, Context{2, nullptr}); });
-  std::printf("supercolor slic: 1 thread %.3fs, 2 threads %.3fs (%d superpixels)\n", ours_1,
-              ours_2, ours_count);
+  std::printf("supercolor slic: 1 thread %.3fs, 2 threads %.3fs (%d superpixels)\n", ours_1, ours_2,
+              ours_count);
 #ifdef SUPERCOLOR_HAVE_OPENCV
   cv::Mat bgr(image.height, image.width, CV_8UC3);
   for (int y = 0; y < image.height; ++y)
@@ -173,12 +177,16 @@ void bench_slic_vs_opencv(int repeat) {
     slic_cv->iterate(10);
     slic_cv->enforceLabelConnectivity(25);
   });
-  std::printf("opencv ximgproc SLIC (region %d): 1 thread %.3fs, 2 threads %.3fs (%d superpixels)\n",
-              region, cv_1, cv_2, cv_count);
-  std::printf("ratio supercolor/opencv: 1 thread %.2f, 2 threads %.2f (below 1 = supercolor faster)\n",
-              ours_1 / cv_1, ours_2 / cv_2);
+  std::printf(
+      "opencv ximgproc SLIC (region %d): 1 thread %.3fs, 2 threads %.3fs (%d superpixels)\n",
+      region, cv_1, cv_2, cv_count);
+  std::printf(
+      "ratio supercolor/opencv: 1 thread %.2f, 2 threads %.2f (below 1 = supercolor faster)\n",
+      ours_1 / cv_1, ours_2 / cv_2);
 #else
-  std::printf("(OpenCV not found at build time: install libopencv-contrib-dev and rebuild for the comparison)\n");
+  std::printf(
+      "(OpenCV not found at build time: install libopencv-contrib-dev and rebuild for the "
+      "comparison)\n");
 #endif
 }
 

@@ -10,8 +10,8 @@
 namespace supercolor::reference {
 
 std::vector<double> fuse_brute_force(const RgbImage& target, const Segmentation& segmentation,
-                          const SuperpixelStats& stats, const float* colors,
-                          const FusionParams& params, int threads) {
+                                     const SuperpixelStats& stats, const float* colors,
+                                     const FusionParams& params, int threads) {
   using Matrix5 = Eigen::Matrix<double, 5, 5>;
   using Vector5 = Eigen::Matrix<double, 5, 1>;
   const int n = stats.count;

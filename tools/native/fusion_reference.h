@@ -11,7 +11,7 @@ namespace supercolor::reference {
 // Same contract as supercolor::fuse, but the result is float64 (H x W x 3 interleaved) so
 // tests can measure the fast version's error exactly; `threads` std::threads over rows.
 std::vector<double> fuse_brute_force(const RgbImage& target, const Segmentation& segmentation,
-                          const SuperpixelStats& stats, const float* colors,
-                          const FusionParams& params, int threads = 1);
+                                     const SuperpixelStats& stats, const float* colors,
+                                     const FusionParams& params, int threads = 1);
 
 }  // namespace supercolor::reference

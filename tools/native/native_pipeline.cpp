@@ -56,7 +56,9 @@ void run_pipeline(Pipeline& pipeline, const Vgg19Reference& vgg, StageTimings* t
   const Context ctx{pipeline.params().threads, nullptr};
   run_pipeline(
       pipeline,
-      [&](Side side, const std::string& layer) { return vgg.features(pipeline.image(side), layer, ctx); },
+      [&](Side side, const std::string& layer) {
+        return vgg.features(pipeline.image(side), layer, ctx);
+      },
       timings);
 }
 
@@ -116,11 +118,13 @@ FeatureMap read_feature_npy(const std::string& path) {
   const int major = static_cast<unsigned char>(bytes[6]);
   std::size_t header_length = 0, offset = 0;
   if (major == 1) {
-    header_length = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+    header_length =
+        static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
     offset = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) throw bad("truncated header");
-    for (int i = 3; i >= 0; --i) header_length = (header_length << 8) | static_cast<unsigned char>(bytes[8 + i]);
+    for (int i = 3; i >= 0; --i)
+      header_length = (header_length << 8) | static_cast<unsigned char>(bytes[8 + i]);
     offset = 12;
   } else {
     throw bad("unsupported .npy version " + std::to_string(major));
@@ -131,8 +135,11 @@ FeatureMap read_feature_npy(const std::string& path) {
   if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']*)'")) || m[1] != "<f4") {
     throw bad("expected float32 ('<f4') data");
   }
-  if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True"))) throw bad("Fortran order is not supported");
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,?\\s*\\)"))) {
+  if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True")))
+    throw bad("Fortran order is not supported");
+  if (!std::regex_search(
+          header, m,
+          std::regex("'shape':\\s*\\(\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,?\\s*\\)"))) {
     throw bad("expected a 3-d shape (C, H, W)");
   }
   FeatureMap map;

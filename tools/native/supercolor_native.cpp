@@ -64,8 +64,9 @@ int features_command(int argc, char** argv) {
   }
   const reference::Vgg19Reference vgg;
   const reference::FeatureMap map = vgg.features(image, layer, Context{2, nullptr});
-  reference::write_npy(out, map.data.data(),
-                       {std::size_t(map.channels), std::size_t(map.height), std::size_t(map.width)});
+  reference::write_npy(
+      out, map.data.data(),
+      {std::size_t(map.channels), std::size_t(map.height), std::size_t(map.width)});
   return 0;
 }
 
@@ -83,17 +84,28 @@ int main(int argc, char** argv) {
         if (i + 1 >= argc) throw Error(ErrorCode::kInvalidArgument, arg + " needs a value");
         return argv[++i];
       };
-      if (arg == "-o" || arg == "--output") out_path = value();
-      else if (arg == "--threads") params.threads = int(parse_number(arg, value()));
-      else if (arg == "--superpixels") params.slic.superpixels = int(parse_number(arg, value()));
-      else if (arg == "--tau") params.attention.tau = float(parse_number(arg, value()));
-      else if (arg == "--sigma-g") params.fusion.sigma_g = parse_number(arg, value());
-      else if (arg == "--fusion-radius") params.fusion.radius = parse_number(arg, value());
-      else if (arg == "--no-regrain") params.regrain_enabled = false;
-      else if (arg == "--direct") direct_path = value();
-      else if (arg == "--fused") fused_path = value();
-      else if (arg == "--features-target") features_target_dir = value();
-      else if (arg == "--features-reference") features_reference_dir = value();
+      if (arg == "-o" || arg == "--output")
+        out_path = value();
+      else if (arg == "--threads")
+        params.threads = int(parse_number(arg, value()));
+      else if (arg == "--superpixels")
+        params.slic.superpixels = int(parse_number(arg, value()));
+      else if (arg == "--tau")
+        params.attention.tau = float(parse_number(arg, value()));
+      else if (arg == "--sigma-g")
+        params.fusion.sigma_g = parse_number(arg, value());
+      else if (arg == "--fusion-radius")
+        params.fusion.radius = parse_number(arg, value());
+      else if (arg == "--no-regrain")
+        params.regrain_enabled = false;
+      else if (arg == "--direct")
+        direct_path = value();
+      else if (arg == "--fused")
+        fused_path = value();
+      else if (arg == "--features-target")
+        features_target_dir = value();
+      else if (arg == "--features-reference")
+        features_reference_dir = value();
       else if (arg == "--layers") {
         params.layers.clear();
         std::stringstream list(value());
@@ -103,9 +115,12 @@ int main(int argc, char** argv) {
         return 0;
       } else if (!arg.empty() && arg[0] == '-') {
         throw Error(ErrorCode::kInvalidArgument, "unknown option " + arg);
-      } else if (target_path.empty()) target_path = arg;
-      else if (reference_path.empty()) reference_path = arg;
-      else throw Error(ErrorCode::kInvalidArgument, "unexpected argument " + arg);
+      } else if (target_path.empty())
+        target_path = arg;
+      else if (reference_path.empty())
+        reference_path = arg;
+      else
+        throw Error(ErrorCode::kInvalidArgument, "unexpected argument " + arg);
     }
     if (target_path.empty() || reference_path.empty() || out_path.empty()) return usage();
     if (out_path == target_path || out_path == reference_path) {
@@ -139,12 +154,13 @@ int main(int argc, char** argv) {
                                                              pipeline.direct_colors().data())));
     }
     if (!fused_path.empty()) write_png_file(fused_path, to_rgba8(pipeline.fused()));
-    std::printf("%s: %dx%d, %d/%d superpixels; segment %.3fs features %.3fs match %.3fs "
-                "fuse %.3fs regrain %.3fs (total %.3fs)\n",
-                out_path.c_str(), pipeline.image(Side::kTarget).width,
-                pipeline.image(Side::kTarget).height, pipeline.segmentation(Side::kTarget).count,
-                pipeline.segmentation(Side::kReference).count, timings.segment, timings.features,
-                timings.match, timings.fuse, timings.regrain, timings.total());
+    std::printf(
+        "%s: %dx%d, %d/%d superpixels; segment %.3fs features %.3fs match %.3fs "
+        "fuse %.3fs regrain %.3fs (total %.3fs)\n",
+        out_path.c_str(), pipeline.image(Side::kTarget).width, pipeline.image(Side::kTarget).height,
+        pipeline.segmentation(Side::kTarget).count, pipeline.segmentation(Side::kReference).count,
+        timings.segment, timings.features, timings.match, timings.fuse, timings.regrain,
+        timings.total());
     return 0;
   } catch (const Error& e) {
     std::cerr << "supercolor_native: " << error_code_name(e.code()) << ": " << e.what() << "\n";

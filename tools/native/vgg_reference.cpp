@@ -127,7 +127,8 @@ FeatureMap Vgg19Reference::features(const RgbImage& image, const std::string& la
   const std::size_t plane = image.pixel_count();
   x.data.resize(3 * plane);
   for (std::size_t p = 0; p < plane; ++p) {
-    for (int c = 0; c < 3; ++c) x.data[c * plane + p] = image.rgb[3 * p + (2 - c)] * 255.0f - mean_bgr[c];
+    for (int c = 0; c < 3; ++c)
+      x.data[c * plane + p] = image.rgb[3 * p + (2 - c)] * 255.0f - mean_bgr[c];
   }
   const auto run = [&](int index, const FeatureMap& input) {
     const Conv& conv = convs_[index];
