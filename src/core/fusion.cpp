@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "error.h"
+#include "fast_exp.h"
 
 namespace supercolor {
 namespace {
@@ -48,10 +49,8 @@ constexpr int kLanes = 8;
 // computed independently of the others).
 constexpr std::size_t kSuperpixelsPerChunk = 4;
 
-// Below exp(-87) (~1.6e-38, just above FLT_MIN) a weight is negligible next to the largest
-// weight, which is 1; keeping exp's argument above it keeps 2^n a normal float.
-constexpr float kMinExponent = -87.0f;
-
+// Below exp(kMinExponent) (fast_exp.h, ~1.6e-38) a weight is negligible next to the largest
+// weight, which is 1.
 std::string format_value(double value) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%g", value);
@@ -60,37 +59,6 @@ std::string format_value(double value) {
 
 [[noreturn]] void invalid(const std::string& message) {
   throw Error(ErrorCode::kInvalidArgument, message);
-}
-
-// exp(x) for x in [kMinExponent, 0] (callers clamp), branch-free so that loops over it
-// vectorise: x = n ln2 + r with |r| <= ln2/2, exp(r) by its degree-6 Taylor polynomial
-// (truncation < 1.2e-7 relative; measured error < 3e-7), and 2^n written into the exponent
-// bits. Relies on IEEE float semantics (no -ffast-math): adding 1.5 * 2^23 rounds x log2(e) to
-// the nearest integer n and leaves n in the low mantissa bits, read back as an integer (no
-// float-to-int conversion, which would keep GCC from vectorising the loop).
-inline float exp_nonpositive(float x) {
-  constexpr float kLog2e = 1.44269504088896341f;
-  constexpr float kRoundingShift = 12582912.0f;  // 1.5 * 2^23, bit pattern 0x4B400000
-  constexpr int32_t kRoundingShiftBits = 0x4B400000;
-  constexpr float kLn2High = 0.693145751953125f;  // few mantissa bits: n * kLn2High is exact
-  constexpr float kLn2Low = 1.42860682030941723e-6f;
-  const float shifted = x * kLog2e + kRoundingShift;
-  const float n = shifted - kRoundingShift;  // in [-126, 0]
-  float r = x - n * kLn2High;
-  r = r - n * kLn2Low;
-  float poly = 1.0f / 720.0f;
-  poly = poly * r + 1.0f / 120.0f;
-  poly = poly * r + 1.0f / 24.0f;
-  poly = poly * r + 1.0f / 6.0f;
-  poly = poly * r + 0.5f;
-  poly = poly * r + 1.0f;
-  poly = poly * r + 1.0f;
-  int32_t shifted_bits;
-  std::memcpy(&shifted_bits, &shifted, sizeof shifted_bits);
-  const int32_t exponent_bits = (shifted_bits - kRoundingShiftBits + 127) << 23;  // 2^n
-  float scale;
-  std::memcpy(&scale, &exponent_bits, sizeof scale);
-  return poly * scale;
 }
 
 // Per-superpixel constants of D_i(p), float, as the per-pixel loops read them.
