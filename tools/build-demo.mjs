@@ -17,11 +17,13 @@
 // bundles the package from web/lib/*.ts instead of dist/ (to try unreleased package changes).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+
+import { CORE_DIR, MODELS_DIR, ORT_DIST, copy, copyCore, copyModels, copyOrtRuntime } from './bundle-web.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,9 +32,9 @@ export const PATHS = Object.freeze({
   demoSource: join(ROOT, 'web/demo'),
   packageEntry: join(ROOT, 'dist/index.js'), // the package's public API ("supercolor")
   packageWorker: join(ROOT, 'dist/worker.js'),
-  coreDir: join(ROOT, 'wasm'), // supercolor-{threads,simd}.{mjs,wasm} (+ threads .worker.js)
-  modelsDir: join(ROOT, 'models'), // manifest.json + *.onnx
-  ortDist: join(ROOT, 'node_modules/onnxruntime-web/dist'),
+  coreDir: CORE_DIR, // supercolor-{threads,simd}.{mjs,wasm} (+ threads .worker.js)
+  modelsDir: MODELS_DIR, // manifest.json + *.onnx
+  ortDist: ORT_DIST,
   examplePair: resolve(ROOT, '../shared/testdata/pairs/01_pitie_scotland'),
   out: join(ROOT, 'web/dist/demo'),
 });
@@ -60,11 +62,6 @@ async function listFiles(dir) {
     else if (entry.isFile()) out.push(path);
   }
   return out;
-}
-
-async function copy(from, to) {
-  await mkdir(dirname(to), { recursive: true });
-  await copyFile(from, to);
 }
 
 function category(path) {
@@ -121,28 +118,18 @@ export async function buildDemo(options = {}) {
   // 2. The static page files.
   for (const file of STATIC_FILES) await copy(join(PATHS.demoSource, file), join(out, file));
 
-  // 3. The core builds.
-  for (const file of await readdir(PATHS.coreDir)) {
-    if (/^supercolor-(threads|simd)\.(mjs|wasm|worker\.js)$/.test(file)) await copy(join(PATHS.coreDir, file), join(out, 'wasm', file));
-  }
-
-  // 4. The models listed in the manifest.
-  const manifest = JSON.parse(await readFile(join(PATHS.modelsDir, 'manifest.json'), 'utf8'));
-  await copy(join(PATHS.modelsDir, 'manifest.json'), join(out, 'models/manifest.json'));
-  for (const model of manifest.models ?? []) {
-    const from = join(PATHS.modelsDir, model.file);
-    if (!existsSync(from)) fail(`missing model ${relative(ROOT, from)} (run npm run build:model)`);
-    await copy(from, join(out, 'models', model.file));
-  }
-
-  // 5. Only the onnxruntime-web runtime files that the worker bundle refers to.
+  // 3. The core builds, 4. the models listed in the manifest, 5. only the onnxruntime-web runtime
+  // files that the worker bundle refers to (tools/bundle-web.mjs copies them all).
   const workerCode = await readFile(join(out, 'assets/worker.js'), 'utf8');
   const ortFiles = [...new Set(workerCode.match(/ort-wasm-simd-threaded(?:\.[a-z]+)?\.(?:mjs|wasm)/g) ?? [])].sort();
   if (ortFiles.length === 0) fail('the worker bundle refers to no onnxruntime-web runtime file');
-  for (const file of ortFiles) {
-    const from = join(PATHS.ortDist, file);
-    if (!existsSync(from)) fail(`missing ${relative(ROOT, from)}`);
-    await copy(from, join(out, 'ort', file));
+  try {
+    await copyCore(out, PATHS.coreDir);
+    await copyModels(out, PATHS.modelsDir);
+    await copyOrtRuntime(out, ortFiles, PATHS.ortDist);
+  } catch (error) {
+    if (error.code === 'MISSING_INPUT') fail(error.message);
+    throw error;
   }
 
   // 6. The example pair (never committed: copied from ../shared at build time).

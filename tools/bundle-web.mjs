@@ -6,12 +6,61 @@
 //   node tools/bundle-web.mjs OUT_DIR      -> OUT_DIR/{index.js, worker.js, wasm/, models/, ort/}
 //
 // In the page: createColorTransfer({ baseUrl: OUT_DIR_URL, ortWasmPaths: OUT_DIR_URL + 'ort/' }).
+// The copy functions (copyCore, copyModels, copyOrtRuntime) are shared with tools/build-demo.mjs.
 import { build } from 'esbuild';
-import { cp, mkdir, readdir, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Default inputs of the copy functions. */
+export const CORE_DIR = join(root, 'wasm'); // supercolor-{threads,simd}.{mjs,wasm} (+ threads .worker.js)
+export const MODELS_DIR = join(root, 'models'); // manifest.json + *.onnx
+export const ORT_DIST = join(root, 'node_modules/onnxruntime-web/dist');
+
+/** onnxruntime-web's own wasm runtime: ort-wasm-simd-threaded[.jsep].{mjs,wasm}. */
+const ORT_RUNTIME = /^ort-wasm-simd-threaded(\.jsep)?\.(mjs|wasm)$/;
+
+/** Copies a file, making its folder. */
+export async function copy(from, to) {
+  await mkdir(dirname(to), { recursive: true });
+  await copyFile(from, to);
+}
+
+function missing(what) {
+  return Object.assign(new Error(`missing ${what}`), { code: 'MISSING_INPUT' });
+}
+
+/** Copies the core builds (threaded and SIMD-only) into outDir/wasm/. */
+export async function copyCore(outDir, coreDir = CORE_DIR) {
+  for (const file of await readdir(coreDir)) {
+    if (/^supercolor-(threads|simd)\.(mjs|wasm|worker\.js)$/.test(file)) await copy(join(coreDir, file), join(outDir, 'wasm', file));
+  }
+}
+
+/** Copies models/manifest.json and every model it lists into outDir/models/. */
+export async function copyModels(outDir, modelsDir = MODELS_DIR) {
+  const manifest = JSON.parse(await readFile(join(modelsDir, 'manifest.json'), 'utf8'));
+  await copy(join(modelsDir, 'manifest.json'), join(outDir, 'models/manifest.json'));
+  for (const model of manifest.models ?? []) {
+    const from = join(modelsDir, model.file);
+    if (!existsSync(from)) throw missing(`model ${relative(root, from)} (run npm run build:model)`);
+    await copy(from, join(outDir, 'models', model.file));
+  }
+}
+
+/** Copies onnxruntime-web runtime files (by default every one of ORT_RUNTIME) into outDir/ort/; returns their names. */
+export async function copyOrtRuntime(outDir, files = undefined, ortDist = ORT_DIST) {
+  files ??= (await readdir(ortDist)).filter((file) => ORT_RUNTIME.test(file));
+  for (const file of files) {
+    const from = join(ortDist, file);
+    if (!existsSync(from)) throw missing(relative(root, from));
+    await copy(from, join(outDir, 'ort', file));
+  }
+  return files;
+}
 
 export async function bundleWeb(outDir) {
   outDir = resolve(outDir);
@@ -27,17 +76,9 @@ export async function bundleWeb(outDir) {
     external: ['node:*', 'onnxruntime-node'],
     logLevel: 'warning',
   });
-  await cp(join(root, 'wasm'), join(outDir, 'wasm'), { recursive: true });
-  await mkdir(join(outDir, 'models'), { recursive: true });
-  const manifest = JSON.parse(await readFile(join(root, 'models/manifest.json'), 'utf8'));
-  await cp(join(root, 'models/manifest.json'), join(outDir, 'models/manifest.json'));
-  for (const model of manifest.models) await cp(join(root, 'models', model.file), join(outDir, 'models', model.file));
-  // onnxruntime-web loads its own wasm runtime (ort-wasm-simd-threaded[.jsep].{mjs,wasm}).
-  const ortDist = join(root, 'node_modules/onnxruntime-web/dist');
-  await mkdir(join(outDir, 'ort'), { recursive: true });
-  for (const file of await readdir(ortDist)) {
-    if (/^ort-wasm-simd-threaded(\.jsep)?\.(mjs|wasm)$/.test(file)) await cp(join(ortDist, file), join(outDir, 'ort', file));
-  }
+  await copyCore(outDir);
+  await copyModels(outDir);
+  await copyOrtRuntime(outDir);
   return outDir;
 }
 

@@ -3,46 +3,40 @@
 //
 //   node --test tests/browser/
 //
-// Environment: CHROMIUM (default /usr/bin/chromium); SUPERCOLOR_DEMO_DIR to test an existing
-// build instead of building one; screenshots and figures go to out/test-artifacts/browser/.
+// Environment: SUPERCOLOR_CHROMIUM or CHROMIUM (default /usr/bin/chromium); SUPERCOLOR_DEMO_DIR
+// to test an existing build instead of building one; screenshots and figures go to
+// out/test-artifacts/browser/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { PNG } from 'pngjs';
 
-// Service-worker requests are only reported to context.on('request') with this switch.
+import { CHROMIUM, ROOT, launchChromium } from '../support.mjs';
+
+// Service-worker requests are only reported to context.on('request') with this switch (set
+// before playwright-core is loaded: launchChromium imports it when first called).
 process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS = '1';
-const { chromium } = await import('playwright-core');
 const { startServer } = await import('../../tools/serve.mjs');
 const { buildDemo } = await import('../../tools/build-demo.mjs');
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ARTIFACTS = join(ROOT, 'out/test-artifacts/browser');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const STAGES = ['decode', 'segment', 'features', 'match', 'fuse', 'regrain'];
 const RUN_TIMEOUT = 240_000;
-
-const FLAGS = ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 
 let demoDir;
 const figures = {};
 const profiles = [];
 
 async function launch({ webgpu = false, viewport = { width: 1280, height: 900 }, bypassCSP = false } = {}) {
-  const profile = await mkdtemp(join(tmpdir(), 'supercolor-demo-'));
-  profiles.push(profile);
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...FLAGS, ...(webgpu ? ['--enable-unsafe-webgpu'] : [])],
+  const { context, profile } = await launchChromium({
+    args: webgpu ? ['--enable-unsafe-webgpu'] : [],
     viewport,
     acceptDownloads: true,
     bypassCSP,
   });
+  profiles.push(profile);
   const requests = [];
   const problems = [];
   context.on('request', (request) => requests.push(request.url()));

@@ -10,47 +10,23 @@
 //
 //   node --test tests/browser/features.test.mjs
 import assert from 'node:assert/strict';
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { build } from 'esbuild';
-import { PNG } from 'pngjs';
 
-import { buildAll, readManifest } from '../../tools/build-model.mjs';
 import { maxTileSizeForLimits } from '../../web/lib/features/backend.mjs';
-import { createFeatureSession, layerGeometry, layerSize, selectModel } from '../../web/lib/features/index.mjs';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PHOTO = path.resolve(ROOT, '../shared/testdata/pairs/01_pitie_scotland/target.png');
-const CHROMIUM = process.env.SUPERCOLOR_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
-
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
+import { layerGeometry, layerSize } from '../../web/lib/features/index.mjs';
+import { PAIR, ROOT, chromiumMissing as skip, crop as cropPng, launchChromium, openFeatureSession, readPng, relDiff, runWhole, serve } from '../support.mjs';
 
 // --- helpers ------------------------------------------------------------------------------------
 
-const png = PNG.sync.read(readFileSync(PHOTO));
+const png = readPng(path.join(PAIR, 'target.png'));
 
 /** Planar float32 RGB in [0,1] of a crop of the photo. */
-function crop(x0, y0, w, h) {
-  const out = new Float32Array(3 * h * w);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let c = 0; c < 3; c++) out[(c * h + y) * w + x] = png.data[((y0 + y) * png.width + x0 + x) * 4 + c] / 255;
-  return out;
-}
+const crop = (x0, y0, w, h) => cropPng(png, x0, y0, w, h).planar;
 
 const b64 = (f32) => Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength).toString('base64');
 function fromB64(s) {
@@ -60,52 +36,14 @@ function fromB64(s) {
   return out;
 }
 
-/** max |a - b| / max |b| */
-function relDiff(a, b) {
-  assert.equal(a.length, b.length, 'same length');
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  assert.ok(m > 0, 'reference is all zeros');
-  return d / m;
-}
-
 /** Whole-image features in Node (onnxruntime-node). */
 async function nodeFeatures(image, height, width, layers) {
-  const manifest = await readManifest();
-  const entry = selectModel(manifest, layers);
-  const bytes = (await buildAll(manifest)).find((b) => b.file === entry.file).bytes;
-  const s = await createFeatureSession(bytes, entry, { backend: 'node' });
+  const s = await openFeatureSession(layers, { backend: 'node' });
   try {
-    const r = await s.session.run({ [s.inputName]: new s.ort.Tensor('float32', image, [1, 3, height, width]) }, layers);
-    return Object.fromEntries(layers.map((l) => [l, Float32Array.from(r[l].data)]));
+    const r = await runWhole(s, image, height, width, layers);
+    return Object.fromEntries(layers.map((l) => [l, r[l].data]));
   } finally {
     await s.release();
-  }
-}
-
-/** A static server with COOP/COEP: tools/serve.mjs, or a minimal one if that is not usable. */
-async function serve(root) {
-  try {
-    const { startServer } = await import('../../tools/serve.mjs');
-    return await startServer({ root, port: 0, isolation: true });
-  } catch {
-    const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
-    const server = createServer(async (req, res) => {
-      const file = path.join(root, path.normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-      const body = file.startsWith(root) ? await fs.readFile(file).catch(() => null) : null;
-      res.writeHead(body ? 200 : 404, {
-        'Content-Type': types[path.extname(file)] ?? 'application/octet-stream',
-        'Cross-Origin-Opener-Policy': 'same-origin',
-        'Cross-Origin-Embedder-Policy': 'require-corp',
-      });
-      res.end(body ?? 'not found');
-    });
-    await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
   }
 }
 
@@ -113,11 +51,9 @@ async function serve(root) {
 
 let outDir;
 let server;
-let chromium;
 
 before(async () => {
   if (skip) return;
-  ({ chromium } = await import('playwright-core'));
   outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'supercolor-browser-features-'));
   const { bundleWeb } = await import('../../tools/bundle-web.mjs');
   try {
@@ -146,12 +82,8 @@ after(async () => {
 
 /** Runs fn(openPage) in a fresh Chromium profile with the given extra flags. */
 async function withBrowser(extraFlags, fn) {
-  const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'supercolor-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...CHROMIUM_FLAGS, ...extraFlags],
-  });
+  const browser = await launchChromium({ args: extraFlags });
+  const { context } = browser;
   const errors = [];
   try {
     const openPage = async () => {
@@ -164,8 +96,7 @@ async function withBrowser(extraFlags, fn) {
     await fn(openPage);
     assert.deepEqual(errors, [], 'no uncaught page errors');
   } finally {
-    await context.close();
-    await fs.rm(profile, { recursive: true, force: true });
+    await browser.close();
   }
 }
 

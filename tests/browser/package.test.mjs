@@ -10,53 +10,22 @@
 //   node --test tests/browser/package.test.mjs
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PAIR = path.resolve(ROOT, '../shared/testdata/pairs/01_pitie_scotland');
-const CHROMIUM = process.env.SUPERCOLOR_CHROMIUM ?? process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+import { PAIR, ROOT, chromiumMissing as skip, compareRgb, distUrl, launchChromium, serve } from '../support.mjs';
+
 const STAGES = ['decode', 'segment', 'features', 'match', 'fuse', 'regrain'];
 const TARGET_CROP = [160, 120, 160, 120];
 const REFERENCE_CROP = [200, 100, 160, 120];
 
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)`;
-
-/** A static server for `root`, with or without COOP/COEP: tools/serve.mjs, else a minimal one. */
-async function serve(root, isolation) {
-  try {
-    const { startServer } = await import('../../tools/serve.mjs');
-    return await startServer({ root, port: 0, isolation });
-  } catch {
-    const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png' };
-    const server = createServer((req, res) => {
-      const file = path.join(root, path.normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-      const body = file.startsWith(root) && existsSync(file) ? readFileSync(file) : null;
-      const headers = { 'Content-Type': types[path.extname(file)] ?? 'application/octet-stream' };
-      if (isolation) Object.assign(headers, { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
-      res.writeHead(body ? 200 : 404, headers);
-      res.end(body ?? 'not found');
-    });
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
-  }
-}
-
-function maxDiff(a, b) {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) if (i % 4 !== 3) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
+/** Largest per-channel difference of two RGBA buffers (RGB only). */
+const maxDiff = (a, b) => compareRgb(a, b).max;
 
 describe('package in Chromium', { skip }, () => {
   let root;
-  let profile;
-  let context;
+  let browser;
   let servers = [];
   const results = {};
 
@@ -68,19 +37,17 @@ describe('package in Chromium', { skip }, () => {
     copyFileSync(path.join(PAIR, 'target.png'), path.join(root, 'target.png'));
     copyFileSync(path.join(PAIR, 'reference.png'), path.join(root, 'reference.png'));
     servers = [await serve(root, true), await serve(root, false)];
-    const { chromium } = await import('playwright-core');
-    profile = mkdtempSync(path.join(tmpdir(), 'supercolor-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await launchChromium();
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     for (const server of servers) await server.close();
-    for (const dir of [root, profile]) if (dir) rmSync(dir, { recursive: true, force: true });
+    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   async function openPage(url) {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     const problems = [];
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
     await page.goto(`${url}package.html`);
@@ -147,8 +114,8 @@ describe('package in Chromium', { skip }, () => {
     t.diagnostic(`threads vs simd: max ${diff}/255; wall ${results.threads.result.wall.toFixed(0)} ms vs ${results.simd.result.wall.toFixed(0)} ms`);
     assert.ok(diff <= 1, `threads and simd differ by ${diff}/255`);
 
-    const { createColorTransfer } = await import(pathToFileURL(path.join(ROOT, 'dist/index.js')).href);
-    const { decodeImage } = await import(pathToFileURL(path.join(ROOT, 'dist/codec.js')).href);
+    const { createColorTransfer } = await import(distUrl('index.js'));
+    const { decodeImage } = await import(distUrl('codec.js'));
     const cropOf = async (file, [x, y, w, h]) => {
       const image = await decodeImage(new Uint8Array(readFileSync(file)));
       const data = new Uint8Array(4 * w * h);

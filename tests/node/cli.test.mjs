@@ -3,26 +3,21 @@
 // Run: node --test tests/node/cli.test.mjs
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PAIRS = path.resolve(ROOT, '../shared/testdata/pairs');
+import { KODAK_PAIR, PAIR, ROOT, distUrl, downscale, runCommand } from '../support.mjs';
+
 const CLI = path.join(ROOT, 'dist/cli.js');
 
-const { decodeImage, encodePng } = await import(pathToFileURL(path.join(ROOT, 'dist/codec.js')).href);
-const { EXIT } = await import(pathToFileURL(CLI).href);
+const { decodeImage, encodePng } = await import(distUrl('codec.js'));
+const { EXIT } = await import(distUrl('cli.js'));
 
 /** Runs the CLI; resolves {code, stdout, stderr} (never rejects on a non-zero exit). */
 function cli(args, options = {}) {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: options.cwd ?? work, timeout: 120_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
+  return runCommand(process.execPath, [CLI, ...args], { cwd: options.cwd ?? work, timeout: 120_000, maxBuffer: 16 << 20 });
 }
 
 /** Parses a .npy (v1.0) file: {descr, shape, data (typed array)}. */
@@ -43,22 +38,6 @@ function readNpy(file) {
   return { descr, shape, data };
 }
 
-function downscale(image, factor) {
-  const width = Math.floor(image.width / factor);
-  const height = Math.floor(image.height / factor);
-  const data = new Uint8Array(4 * width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 4; c++) {
-        let sum = 0;
-        for (let dy = 0; dy < factor; dy++) for (let dx = 0; dx < factor; dx++) sum += image.data[4 * ((y * factor + dy) * image.width + x * factor + dx) + c];
-        data[4 * (y * width + x) + c] = Math.round(sum / (factor * factor));
-      }
-    }
-  }
-  return { data, width, height };
-}
-
 async function pngSize(file) {
   const image = await decodeImage(new Uint8Array(readFileSync(file)));
   return [image.width, image.height];
@@ -72,15 +51,13 @@ before(async () => {
   // Small inputs keep each run short: the example pair at 1/3 (160x120), a Kodak image at 1/4
   // (192x128) as a second target and the reference at 1/4 (120x90): sizes differ on purpose.
   const decode = (file) => decodeImage(new Uint8Array(readFileSync(file)));
-  const pitie = path.join(PAIRS, '01_pitie_scotland');
-  const kodak = path.join(PAIRS, '07_kodak_kodim16_kodim12_island_beach');
   const write = async (name, image) => {
     files[name] = path.join(work, `${name}.png`);
     writeFileSync(files[name], await encodePng(image));
   };
-  await write('target', downscale(await decode(path.join(pitie, 'target.png')), 3));
-  await write('reference', downscale(await decode(path.join(pitie, 'reference.png')), 4));
-  await write('kodak', downscale(await decode(path.join(kodak, 'target.png')), 4));
+  await write('target', downscale(await decode(path.join(PAIR, 'target.png')), 3));
+  await write('reference', downscale(await decode(path.join(PAIR, 'reference.png')), 4));
+  await write('kodak', downscale(await decode(path.join(KODAK_PAIR, 'target.png')), 4));
   files.link = path.join(work, 'link-to-reference.png');
   symlinkSync(files.reference, files.link);
   files.corrupt = path.join(work, 'corrupt.png');
@@ -264,9 +241,8 @@ describe('errors', () => {
   });
 
   test('SIGINT stops a run with exit 130 and writes nothing', async () => {
-    const pair = path.join(PAIRS, '07_kodak_kodim16_kodim12_island_beach');
     const output = path.join(work, 'interrupted.png');
-    const child = spawn(process.execPath, [CLI, path.join(pair, 'target.png'), path.join(pair, 'reference.png'), '-o', output], { cwd: work });
+    const child = spawn(process.execPath, [CLI, path.join(KODAK_PAIR, 'target.png'), path.join(KODAK_PAIR, 'reference.png'), '-o', output], { cwd: work });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     setTimeout(() => child.kill('SIGINT'), 500);

@@ -5,40 +5,29 @@
 //      FeaturePooler) from tiles of several sizes equal those pooled from the whole image as one
 //      tile within 1e-5 relative, for relu1_2, relu2_2, relu3_1 and a combination;
 //  plus the WebGPU tile cap (maxTileSizeForLimits) as a unit.
-// Needs wasm/ (bash tools/build-wasm.sh); (a) also build/native/supercolor_native
+// Needs wasm/ (bash tools/build-wasm.sh) and dist/ (its loader); (a) also build/native/supercolor_native
 // (cmake --preset native && cmake --build --preset native --target supercolor_native), else skipped.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
-import { PNG } from 'pngjs';
-
-import { buildAll, readManifest } from '../../tools/build-model.mjs';
 import { WEBGPU_BYTES_PER_PIXEL, maxTileSizeForLimits, sessionTileLimit } from '../../web/lib/features/backend.mjs';
 import { effectiveTileSize } from '../../web/lib/features/tiles.mjs';
-import { createFeatureSession, extractFeatures, layerGeometry, layerSize, planTiles, selectModel } from '../../web/lib/features/index.mjs';
+import { extractFeatures, layerGeometry, layerSize, planTiles, selectModel } from '../../web/lib/features/index.mjs';
+import { NATIVE, PAIR, ROOT, crop, featureModels, loadWasmCore, openFeatureSession, readPng, relDiff, runWhole } from '../support.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SHARED = path.resolve(ROOT, '../shared');
-const PAIR = path.join(SHARED, 'testdata/pairs/01_pitie_scotland');
-const NATIVE = path.resolve(process.env.SUPERCOLOR_NATIVE ?? path.join(ROOT, 'build/native/supercolor_native'));
-const WASM_DIR = path.resolve(process.env.SUPERCOLOR_WASM_DIR ?? path.join(ROOT, 'wasm'));
-
-const manifest = await readManifest();
-const modelBytes = Object.fromEntries((await buildAll(manifest)).map((b) => [b.deepest, b.bytes]));
+const { manifest } = await featureModels();
 
 const sessions = new Map();
 /** One session per (model, backend), reused. */
 async function session(layers, backend) {
   const entry = selectModel(manifest, layers);
   const key = `${entry.deepest}/${backend ?? 'default'}`;
-  if (!sessions.has(key)) sessions.set(key, await createFeatureSession(modelBytes[entry.deepest], entry, backend ? { backend } : {}));
+  if (!sessions.has(key)) sessions.set(key, await openFeatureSession(layers, backend ? { backend } : {}));
   return sessions.get(key);
 }
 after(async () => {
@@ -46,38 +35,6 @@ after(async () => {
 });
 
 // --- helpers ----------------------------------------------------------------------------------
-
-function readPng(file) {
-  return PNG.sync.read(readFileSync(file));
-}
-
-/** Crop of a decoded PNG: planar float32 RGB in [0,1] and RGBA8 (for the core). */
-function crop(png, x0, y0, w, h) {
-  assert.ok(x0 + w <= png.width && y0 + h <= png.height, 'crop inside the photo');
-  const planar = new Float32Array(3 * h * w);
-  const rgba = new Uint8Array(4 * h * w);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const src = ((y0 + y) * png.width + x0 + x) * 4;
-      for (let c = 0; c < 3; c++) planar[(c * h + y) * w + x] = png.data[src + c] / 255;
-      for (let c = 0; c < 4; c++) rgba[(y * w + x) * 4 + c] = c === 3 ? 255 : png.data[src + c];
-    }
-  }
-  return { planar, rgba, width: w, height: h };
-}
-
-/** max |a - b| / max |b| */
-function relDiff(a, b) {
-  assert.equal(a.length, b.length, 'same length');
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  assert.ok(m > 0, 'reference is all zeros');
-  return d / m;
-}
 
 /** A little-endian float32 C-order .npy: {shape, data}. */
 function readNpy(buf) {
@@ -99,27 +56,6 @@ function readNpy(buf) {
   const data = new Float32Array(n);
   new Uint8Array(data.buffer).set(bytes);
   return { shape, data };
-}
-
-/** Whole-image ORT run of one session. */
-async function runWhole(fsess, image, h, w, layers) {
-  const r = await fsess.session.run({ [fsess.inputName]: new fsess.ort.Tensor('float32', image, [1, 3, h, w]) }, layers);
-  return Object.fromEntries(layers.map((l) => [l, { dims: r[l].dims, data: Float32Array.from(r[l].data) }]));
-}
-
-// Emscripten 3.1.6 ES6 module in Node (as in tests/node/wasm.test.mjs): globals, wasmBinary,
-// absolute file paths; idle pthread workers must not keep the process alive.
-async function loadSupercolorWasm(dir, variant) {
-  const mjs = path.join(dir, `supercolor-${variant}.mjs`);
-  globalThis.__dirname ??= dir;
-  globalThis.require ??= createRequire(mjs);
-  const { default: createSupercolorModule } = await import(pathToFileURL(mjs).href);
-  const module = await createSupercolorModule({
-    wasmBinary: readFileSync(path.join(dir, `supercolor-${variant}.wasm`)),
-    locateFile: (file) => path.join(dir, file),
-  });
-  if (module.PThread) for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) worker.unref();
-  return module;
 }
 
 // --- WebGPU tile cap ----------------------------------------------------------------------------
@@ -201,7 +137,7 @@ test('numerics: ORT relu1_2 and relu2_2 on a photo crop equal the native referen
 // --- (b) tiling through the core's streaming pooling -------------------------------------------
 
 test('tiling through the core: super-features pooled from tiles equal the whole image as one tile (1e-5)', async (t) => {
-  const M = await loadSupercolorWasm(WASM_DIR, 'simd');
+  const M = await loadWasmCore('simd');
   const target = crop(readPng(path.join(PAIR, 'target.png')), 143, 61, 150, 110);
   const reference = crop(readPng(path.join(PAIR, 'reference.png')), 37, 90, 97, 83);
   const images = [target, reference];

@@ -6,7 +6,6 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import * as ort from 'onnxruntime-node';
@@ -14,10 +13,10 @@ import * as ort from 'onnxruntime-node';
 import { DEFAULT_SOURCE, buildAll, manifestEntry, readManifest, sha256Hex } from '../../tools/build-model.mjs';
 import { decodeModel } from '../../tools/onnx-proto.mjs';
 import { FEATURE_LAYERS, layerGeometry } from '../../web/lib/features/vgg.mjs';
+import { ROOT } from '../support.mjs';
 
 const run = promisify(execFile);
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BUILDER = path.join(REPO, 'tools', 'build-model.mjs');
+const BUILDER = path.join(ROOT, 'tools', 'build-model.mjs');
 
 const manifest = await readManifest();
 const built = await buildAll(manifest);

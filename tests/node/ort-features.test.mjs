@@ -5,9 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 
-import { PNG } from 'pngjs';
-
-import { DEFAULT_SOURCE, buildAll, readManifest } from '../../tools/build-model.mjs';
+import { DEFAULT_SOURCE } from '../../tools/build-model.mjs';
 import {
   ModelIntegrityError,
   createFeatureSession,
@@ -17,17 +15,14 @@ import {
   planTiles,
   selectModel,
 } from '../../web/lib/features/index.mjs';
+import { PAIR, crop as cropPng, featureModels, openFeatureSession, readPng, relDiff, runWhole as runFeatures } from '../support.mjs';
 
-const PHOTO = path.resolve(DEFAULT_SOURCE, '..', '..', 'testdata', 'pairs', '01_pitie_scotland', 'target.png');
-
-const manifest = await readManifest();
-const modelBytes = Object.fromEntries((await buildAll(manifest)).map((b) => [b.deepest, b.bytes]));
+const { manifest, modelBytes } = await featureModels();
 const entryFor = (layers) => selectModel(manifest, layers);
 
 const sessions = [];
 async function session(layers, opts = {}) {
-  const e = entryFor(layers);
-  const s = await createFeatureSession(modelBytes[e.deepest], e, opts);
+  const s = await openFeatureSession(layers, opts);
   sessions.push(s);
   return s;
 }
@@ -37,40 +32,16 @@ after(async () => {
 
 // --- image helpers -------------------------------------------------------------------------
 
-const png = PNG.sync.read(await fs.readFile(PHOTO));
+const png = readPng(path.join(PAIR, 'target.png'));
 
 /** A crop of the photo as planar float32 RGB in [0,1]. */
-function crop(y0, x0, h, w) {
-  const out = new Float32Array(3 * h * w);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let c = 0; c < 3; c++) out[(c * h + y) * w + x] = png.data[((y0 + y) * png.width + x0 + x) * 4 + c] / 255;
-  return out;
-}
+const crop = (y0, x0, h, w) => cropPng(png, x0, y0, w, h).planar;
 
-/** max |a - b| / max |b| */
-function relDiff(a, b) {
-  assert.equal(a.length, b.length);
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  assert.ok(m > 0, 'reference is all zeros');
-  return d / m;
-}
-
-async function runWhole(fs_, image, h, w, layers) {
-  const { ort, session: s } = fs_;
-  const r = await s.run({ image: new fs_.ort.Tensor('float32', image, [1, 3, h, w]) }, layers);
-  const out = {};
-  for (const l of layers) {
-    assert.deepEqual(r[l].dims, [1, layerGeometry(l).channels, layerSize(l, h), layerSize(l, w)]);
-    out[l] = Float32Array.from(r[l].data);
-  }
-  void ort;
-  return out;
+/** Whole-image run: {layer: Float32Array}, each of the layer's shape. */
+async function runWhole(s, image, h, w, layers) {
+  const r = await runFeatures(s, image, h, w, layers);
+  for (const l of layers) assert.deepEqual(r[l].dims, [1, layerGeometry(l).channels, layerSize(l, h), layerSize(l, w)]);
+  return Object.fromEntries(layers.map((l) => [l, r[l].data]));
 }
 
 // --- plain JS reference, straight from the TF.js shards (float64) ---------------------------

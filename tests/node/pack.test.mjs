@@ -4,23 +4,17 @@
 // Run: node --test tests/node/pack.test.mjs
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PAIR = path.resolve(ROOT, '../shared/testdata/pairs/01_pitie_scotland');
+import { PAIR, ROOT, runCommand } from '../support.mjs';
+
 const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
 const NPM_ENV = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_update_notifier: 'false' };
 
 function run(command, args, options = {}) {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout: 300_000, maxBuffer: 32 << 20, env: NPM_ENV, ...options }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
+  return runCommand(command, args, { timeout: 300_000, maxBuffer: 32 << 20, env: NPM_ENV, ...options });
 }
 
 let work;

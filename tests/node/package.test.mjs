@@ -9,12 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PAIRS = path.resolve(ROOT, '../shared/testdata/pairs');
-const NATIVE = path.join(ROOT, 'build/native/supercolor_native');
-const dist = (file) => pathToFileURL(path.join(ROOT, 'dist', file)).href;
+import { KODAK_PAIR, NATIVE, PAIR, ROOT, compareRgb, distUrl as dist, downscale } from '../support.mjs';
 
 const { createColorTransfer, SupercolorError, STAGES, DEFAULT_PARAMS } = await import(dist('index.js'));
 const { decodeImage, encodePng } = await import(dist('codec.js'));
@@ -24,39 +20,6 @@ const features = await import(dist('features/index.mjs'));
 
 const execFileAsync = promisify(execFile);
 const quiet = () => undefined;
-
-/** Box-filter downscale of an RGBA image by an integer factor. */
-function downscale(image, factor) {
-  const width = Math.floor(image.width / factor);
-  const height = Math.floor(image.height / factor);
-  const data = new Uint8Array(4 * width * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 4; c++) {
-        let sum = 0;
-        for (let dy = 0; dy < factor; dy++) {
-          for (let dx = 0; dx < factor; dx++) sum += image.data[4 * ((y * factor + dy) * image.width + x * factor + dx) + c];
-        }
-        data[4 * (y * width + x) + c] = Math.round(sum / (factor * factor));
-      }
-    }
-  }
-  return { data, width, height };
-}
-
-/** Largest per-channel difference of two RGBA buffers (RGB only) and how many values differ. */
-function compareRgb(a, b) {
-  assert.equal(a.length, b.length, 'buffer sizes differ');
-  let max = 0;
-  let differing = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (i % 4 === 3) continue;
-    const d = Math.abs(a[i] - b[i]);
-    if (d > 0) differing++;
-    if (d > max) max = d;
-  }
-  return { max, differing };
-}
 
 async function loadImage(file) {
   return decodeImage(new Uint8Array(readFileSync(file)));
@@ -75,16 +38,14 @@ before(async () => {
   ctSimd = createColorTransfer({ core: 'simd', logger: quiet });
   [ctThreads, ctSimd] = await Promise.all([ctThreads, ctSimd]);
 
-  const pitie = path.join(PAIRS, '01_pitie_scotland');
   pairs.pitie = {
-    targetFile: path.join(pitie, 'target.png'),
-    referenceFile: path.join(pitie, 'reference.png'),
+    targetFile: path.join(PAIR, 'target.png'),
+    referenceFile: path.join(PAIR, 'reference.png'),
   };
   // A Kodak pair at half size (384x256), written as PNG so the native tool reads the same pixels.
-  const kodak = path.join(PAIRS, '07_kodak_kodim16_kodim12_island_beach');
   pairs.kodak = {};
   for (const side of ['target', 'reference']) {
-    const small = downscale(await loadImage(path.join(kodak, `${side}.png`)), 2);
+    const small = downscale(await loadImage(path.join(KODAK_PAIR, `${side}.png`)), 2);
     const file = path.join(work, `kodak_${side}.png`);
     writeFileSync(file, await encodePng(small));
     pairs.kodak[`${side}File`] = file;
@@ -278,10 +239,9 @@ describe('cancellation', () => {
   test('dispose() during a transfer rejects it and lets the process exit normally', async () => {
     // In a child process: a worker thread torn down under onnxruntime-node (while it creates a
     // session or runs one) aborts the whole process, which must not take the test runner down.
-    const kodak = path.join(PAIRS, '07_kodak_kodim16_kodim12_island_beach');
     const script = `
       const { createColorTransfer } = await import(${JSON.stringify(dist('index.js'))});
-      const [target, reference] = [${JSON.stringify(path.join(kodak, 'target.png'))}, ${JSON.stringify(path.join(kodak, 'reference.png'))}];
+      const [target, reference] = [${JSON.stringify(path.join(KODAK_PAIR, 'target.png'))}, ${JSON.stringify(path.join(KODAK_PAIR, 'reference.png'))}];
       for (const delay of [0, 150, 400]) {
         const ct = await createColorTransfer({ logger: () => {} });
         let timer;

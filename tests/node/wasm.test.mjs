@@ -1,41 +1,14 @@
 // The wasm module (src/wasm/bindings.cpp) in Node 20, both variants, as built by
-// tools/build-wasm.sh into wasm/ (or SUPERCOLOR_WASM_DIR).
+// tools/build-wasm.sh into wasm/ (or SUPERCOLOR_WASM_DIR), loaded by the package's loader
+// (dist/loader.js).
 // Run: node --test tests/node/wasm.test.mjs
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const WASM_DIR = path.resolve(process.env.SUPERCOLOR_WASM_DIR ?? path.join(ROOT, 'wasm'));
-const SHARED = path.resolve(ROOT, '../shared');
-
-// ---- Node loader for the Emscripten 3.1.6 ES6 module (to move into web/lib) ------------------
-// In Node, 3.1.6's EXPORT_ES6 output reads the globals __dirname and require when the factory
-// runs, and fetch()es its .wasm by URL (which Node 20 cannot do for file paths): give it the
-// globals, the bytes (wasmBinary) and absolute paths for its files (the pthread worker script).
-// The pthread pool's workers are unref()ed so they do not keep the process alive.
-async function loadSupercolorWasm(dir, variant, options = {}) {
-  const mjs = path.join(dir, `supercolor-${variant}.mjs`);
-  globalThis.__dirname ??= dir;
-  globalThis.require ??= createRequire(mjs);
-  const { default: createSupercolorModule } = await import(pathToFileURL(mjs).href);
-  const module = await createSupercolorModule({
-    wasmBinary: readFileSync(path.join(dir, `supercolor-${variant}.wasm`)),
-    locateFile: (file) => path.join(dir, file),
-    ...options,
-  });
-  if (module.PThread) {
-    for (const worker of [...module.PThread.unusedWorkers, ...module.PThread.runningWorkers]) {
-      worker.unref();
-    }
-  }
-  return module;
-}
-// ------------------------------------------------------------------------------------------------
+import { PAIR, WASM_DIR, distUrl, loadWasmCore, wasmModuleUrl } from '../support.mjs';
 
 const VARIANTS = ['threads', 'simd'];
 const LAYERS = ['relu1_2', 'relu2_1'];
@@ -182,8 +155,9 @@ describe('supercolor wasm module', () => {
     for (const variant of VARIANTS) {
       const file = path.join(WASM_DIR, `supercolor-${variant}.wasm`);
       assert.ok(existsSync(file), `${file} missing: run tools/build-wasm.sh`);
-      // A fixed pool (the default depends on navigator.hardwareConcurrency, absent in Node 20).
-      modules[variant] = await loadSupercolorWasm(WASM_DIR, variant, { pthreadPoolSize: 3 });
+      // A fixed pool of 3 workers (the default depends on navigator.hardwareConcurrency, absent in
+      // Node 20), loaded by the package's loader (dist/loader.js).
+      modules[variant] = await loadWasmCore(variant, 4);
     }
   });
 
@@ -349,7 +323,7 @@ describe('supercolor wasm module', () => {
   for (const variant of VARIANTS) {
     test(`decode and encode (${variant})`, () => {
       const M = modules[variant];
-      const png = readFileSync(path.join(SHARED, 'testdata/pairs/01_pitie_scotland/target.png'));
+      const png = readFileSync(path.join(PAIR, 'target.png'));
       const image = M.decodeImage(new Uint8Array(png));
       assert.equal(image.width, 481);
       assert.equal(image.height, 361);
@@ -384,13 +358,8 @@ describe('supercolor wasm module', () => {
 
   test('a Node process using the threaded module exits by itself', () => {
     const script = `
-      import { createRequire } from 'node:module';
-      import { readFileSync } from 'node:fs';
-      import path from 'node:path';
-      import { pathToFileURL } from 'node:url';
-      const dir = ${JSON.stringify(WASM_DIR)};
-      ${loadSupercolorWasm.toString()}
-      const M = await loadSupercolorWasm(dir, 'threads');
+      const { loadCore } = await import(${JSON.stringify(distUrl('loader.js'))});
+      const M = await loadCore(${JSON.stringify(wasmModuleUrl('threads'))}, 'threads', 4);
       const w = 32, h = 24, n = w * h;
       const img = new Uint8Array(4 * n).map((_, i) => (i * 37) % 256);
       const p = new M.Pipeline({ threads: 4 }, img, w, h, img, w, h);
