@@ -339,7 +339,7 @@ describe('validation', () => {
   });
 
   test('bad createColorTransfer options reject with invalid_argument', async () => {
-    for (const options of [{ core: 'gpu' }, { threads: 0 }, { threads: NaN }, { threads: 2.5 }, { tileSize: 10 }, { featureBackend: 'cuda' }]) {
+    for (const options of [{ core: 'gpu' }, { threads: 0 }, { threads: NaN }, { threads: 2.5 }, { tileSize: 10 }, { featureBackend: 'cuda' }, { worker: false }, { tilesize: 256 }]) {
       await assert.rejects(createColorTransfer({ ...options, logger: quiet }), { code: 'invalid_argument' }, JSON.stringify(options));
     }
   });

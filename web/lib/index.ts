@@ -143,12 +143,17 @@ function wireTransferables(image: WireImage): ArrayBuffer[] {
   return [];
 }
 
+const KNOWN_OPTIONS = new Set<string>(['featureBackend', 'core', 'threads', 'baseUrl', 'modelBytes', 'ortWasmPaths', 'tileSize', 'logger'] satisfies (keyof ColorTransferOptions)[]);
+
 /** Validates createColorTransfer's options before anything is loaded. */
 function checkOptions(options: ColorTransferOptions): void {
   const invalid = (message: string): never => {
     throw new SupercolorError('invalid_argument', message);
   };
   if (options === null || typeof options !== 'object') invalid('createColorTransfer options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) invalid(`unknown option "${key}" (known: ${[...KNOWN_OPTIONS].join(', ')})`);
+  }
   const oneOf = (name: string, value: unknown, allowed: string[]) => {
     if (value !== undefined && !allowed.includes(value as string)) invalid(`${name} must be one of ${allowed.join(', ')}, got ${String(value)}`);
   };
@@ -162,7 +167,6 @@ function checkOptions(options: ColorTransferOptions): void {
   }
   if (options.modelBytes !== undefined && !(options.modelBytes instanceof Uint8Array)) invalid('modelBytes must be a Uint8Array');
   if (options.logger !== undefined && typeof options.logger !== 'function') invalid('logger must be a function');
-  if (options.worker === false) invalid('worker: false is not supported: the engine always runs in a Worker / worker thread');
 }
 
 /**

@@ -137,8 +137,6 @@ export interface ColorTransferOptions {
   ortWasmPaths?: string;
   /** Feature tile size in pixels (default 512). */
   tileSize?: number;
-  /** Run in a Worker / worker thread: always (default true; `false` is rejected as not supported). */
-  worker?: boolean;
   /** Receives feature-detection and downgrade messages (default: console for warn/error). */
   logger?: Logger;
 }
