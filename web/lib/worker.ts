@@ -108,9 +108,9 @@ async function main(): Promise<void> {
           backend: { core: s.config.core, threads: s.config.threads, reason: s.config.reason },
           featureSession: (layers) => s.featureSession(layers),
           tileSize: s.config.tileSize,
+          decodeBlob: blobToRgba,
           // Node: the main thread raises the shared flag (terminating a worker thread while
           // onnxruntime-node runs aborts the whole process). Browsers: it terminates this worker.
-          decodeBlob: blobToRgba,
           checkAborted: () => {
             if (cancel !== undefined && Atomics.load(cancel, 0) !== 0) throw abortError();
           },
