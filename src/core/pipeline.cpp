@@ -66,6 +66,14 @@ Pipeline::Pipeline(const Params& params, RgbImage target, RgbImage reference)
   validate_slic_params(params_.slic, static_cast<long long>(reference_.pixel_count()));
 }
 
+const LayerInfo& Pipeline::layer(int layer_index) const {
+  if (layer_index < 0 || layer_index >= static_cast<int>(params_.layers.size())) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "layer index " + std::to_string(layer_index) + " out of range");
+  }
+  return *find_layer(params_.layers[layer_index]);  // names were validated in the constructor
+}
+
 void Pipeline::require(bool condition, const char* what) const {
   if (!condition) throw Error(ErrorCode::kBadState, what);
 }
@@ -111,29 +119,18 @@ const SuperpixelStats& Pipeline::stats(Side side) const {
 }
 
 int Pipeline::feature_map_height(Side side, int layer_index) const {
-  if (layer_index < 0 || layer_index >= static_cast<int>(params_.layers.size())) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "layer index " + std::to_string(layer_index) + " out of range");
-  }
-  return feature_map_size(image(side).height, find_layer(params_.layers[layer_index])->stride);
+  return feature_map_size(image(side).height, layer(layer_index).stride);
 }
 
 int Pipeline::feature_map_width(Side side, int layer_index) const {
-  if (layer_index < 0 || layer_index >= static_cast<int>(params_.layers.size())) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "layer index " + std::to_string(layer_index) + " out of range");
-  }
-  return feature_map_size(image(side).width, find_layer(params_.layers[layer_index])->stride);
+  return feature_map_size(image(side).width, layer(layer_index).stride);
 }
 
 void Pipeline::add_feature_tile(Side side, int layer_index, int y0, int x0, int rows, int cols,
                                 const float* data, std::size_t row_stride,
                                 std::size_t plane_stride) {
   require(segmented_, "add_feature_tile() before segment()");
-  if (layer_index < 0 || layer_index >= static_cast<int>(params_.layers.size())) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "layer index " + std::to_string(layer_index) + " out of range");
-  }
+  layer(layer_index);  // validates the index
   context().check_cancelled();
   poolers_[side_index(side)][layer_index]->add_tile(y0, x0, rows, cols, data, row_stride,
                                                     plane_stride);

@@ -13,6 +13,7 @@
 #include "attention.h"
 #include "fusion.h"
 #include "image.h"
+#include "layers.h"
 #include "parallel.h"
 #include "regrain.h"
 #include "slic.h"
@@ -92,6 +93,8 @@ class Pipeline {
     if (progress_) progress_(stage, fraction);
   }
   void require(bool condition, const char* what) const;
+  // The layer at params.layers[layer_index]; Error(kInvalidArgument) for an index out of range.
+  const LayerInfo& layer(int layer_index) const;
 
   Params params_;
   RgbImage target_, reference_;
