@@ -190,7 +190,6 @@ describe('cancellation', () => {
     const pair = pairs.pitie;
     const controller = new AbortController();
     const stages = [];
-    const started = Date.now();
     await assert.rejects(
       ctThreads.transfer(pair.targetFile, pair.referenceFile, {}, {
         signal: controller.signal,
@@ -206,7 +205,6 @@ describe('cancellation', () => {
     );
     assert.ok(stages.includes('features'));
     assert.ok(!stages.includes('match'), 'the transfer went on after the abort');
-    assert.ok(Date.now() - started < 30_000);
 
     // An already aborted signal rejects at once.
     await assert.rejects(ctThreads.transfer(pair.targetFile, pair.referenceFile, {}, { signal: AbortSignal.abort() }), { name: 'AbortError' });
