@@ -27,6 +27,8 @@
 //   decodeImage(bytes) encodePng(rgba, w, h) encodeJpeg(rgba, w, h, quality) rgbToRgba(rgb, w, h)
 //   maxThreads()  1 + the pthread pool size (createSupercolorModule({pthreadPoolSize})); 1
 //                 in the build without threads
+//   cancelFlagAddress() resetCancel()  byte offset in wasm memory (HEAP8) of the flag every
+//                 Pipeline polls; another thread raises it with Atomics.store (threaded build)
 //   version()
 #include <emscripten/bind.h>
 #include <emscripten/em_js.h>
@@ -34,6 +36,7 @@
 #include <emscripten/val.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -275,6 +278,19 @@ int max_threads() {
 #endif
 }
 
+// The cancellation flag of every Pipeline of this module instance (one transfer runs at a time
+// per worker). It lives in wasm memory so that, in the threaded build, whose memory is a
+// SharedArrayBuffer, the thread that wants to cancel can raise it while this one is busy inside
+// a stage: the core polls it between chunks (Pipeline::set_cancel_flag). A raised flag makes
+// the running stage throw "cancelled". Internal to the package's worker protocol.
+std::atomic<bool> cancel_requested{false};
+
+// Byte offset of the flag in wasm memory (a static: its address never moves).
+double cancel_flag_address() {
+  return static_cast<double>(reinterpret_cast<uintptr_t>(&cancel_requested));
+}
+void reset_cancel() { cancel_requested.store(false); }
+
 // ---- Pipeline --------------------------------------------------------------------------------
 
 class JsPipeline {
@@ -421,7 +437,9 @@ class JsPipeline {
 
  private:
   JsPipeline(const Params& params, RgbImage target, RgbImage reference)
-      : pipeline_(params, std::move(target), std::move(reference)) {}
+      : pipeline_(params, std::move(target), std::move(reference)) {
+    pipeline_.set_cancel_flag(&cancel_requested);
+  }
 
   const LayerInfo& layer_info(int layer) const {
     const auto& layers = pipeline_.params().layers;
@@ -511,5 +529,7 @@ EMSCRIPTEN_BINDINGS(supercolor) {
   function("encodeJpeg", &supercolor::encode_jpeg_js);
   function("rgbToRgba", &supercolor::rgb_to_rgba_js);
   function("maxThreads", &supercolor::max_threads);
+  function("cancelFlagAddress", &supercolor::cancel_flag_address);
+  function("resetCancel", &supercolor::reset_cancel);
   function("version", &supercolor::version);
 }

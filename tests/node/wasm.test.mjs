@@ -321,6 +321,29 @@ describe('supercolor wasm module', () => {
   }
 
   for (const variant of VARIANTS) {
+    test(`the cancellation flag in wasm memory stops a stage; resetCancel clears it (${variant})`, () => {
+      const M = modules[variant];
+      const address = M.cancelFlagAddress();
+      assert.ok(Number.isInteger(address) && address > 0 && address < M.HEAP8.length);
+      // The threaded build's memory is shared, so another thread can raise the flag mid-stage.
+      assert.equal(M.HEAP8.buffer instanceof SharedArrayBuffer, variant === 'threads');
+      const pipeline = newPipeline(M);
+      try {
+        Atomics.store(M.HEAP8, address, 1);
+        expectCode(() => pipeline.segment(), 'cancelled');
+        expectCode(() => pipeline.labels(0), 'bad_state'); // nothing was committed
+        M.resetCancel();
+        assert.equal(Atomics.load(M.HEAP8, address), 0);
+        pipeline.segment();
+        assert.ok(pipeline.superpixelCount(0) > 1);
+      } finally {
+        M.resetCancel();
+        pipeline.delete();
+      }
+    });
+  }
+
+  for (const variant of VARIANTS) {
     test(`decode and encode (${variant})`, () => {
       const M = modules[variant];
       const png = readFileSync(path.join(PAIR, 'target.png'));

@@ -42,6 +42,11 @@ export interface CoreModule {
   encodePng(rgba: Uint8Array, width: number, height: number): Uint8Array;
   encodeJpeg(rgba: Uint8Array, width: number, height: number, quality: number): Uint8Array;
   version(): string;
+  /** Byte offset in HEAP8 of the flag every Pipeline polls (see src/wasm/bindings.cpp). */
+  cancelFlagAddress(): number;
+  resetCancel(): void;
+  /** The module's memory (a SharedArrayBuffer in the threaded build). */
+  HEAP8: Int8Array;
 }
 
 export type CoreKind = 'threads' | 'simd';

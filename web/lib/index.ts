@@ -7,7 +7,7 @@
 import { abortError, deserializeError, SupercolorError } from './errors.js';
 import { hardwareThreads, hasWasmSimd, isNode, threadSupport } from './detect.js';
 import { checkParamsForImages, DEFAULT_PARAMS, resolveParams } from './params.js';
-import type { FromWorker, ToWorker, WireImage, WireJob, WorkerConfig } from './protocol.js';
+import type { CoreCancelFlag, FromWorker, ToWorker, WireImage, WireJob, WorkerConfig } from './protocol.js';
 import type { BackendInfo, ColorTransferOptions, ImageInput, Logger, RgbaImage, TransferOptions, TransferParams, TransferResult } from './types.js';
 
 export * from './types.js';
@@ -29,6 +29,8 @@ interface WorkerHandle {
   terminate(): void;
   /** Node: whether the worker thread keeps the process alive (only while work is pending). */
   keepAlive(alive: boolean): void;
+  /** The threaded core's own cancellation flag, once the worker is ready. */
+  coreCancel?: CoreCancelFlag;
 }
 
 const defaultLogger: Logger = (level, message) => {
@@ -235,6 +237,7 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
           handle.onMessage((message) => {
             if (message.type === 'ready') {
               ready = true;
+              handle.coreCancel = message.coreCancel;
               // Node: an idle engine does not keep the process alive (no dispose() needed to exit).
               handle.keepAlive(pending.size > 0);
               resolve(handle);
@@ -315,6 +318,8 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
             // The worker stops at its next check and stays loaded for the next transfer, which
             // it runs once this one has unwound.
             Atomics.store(cancel, 0, 1);
+            // The threaded core also stops inside the stage it is running.
+            if (handle.coreCancel) Atomics.store(new Int8Array(handle.coreCancel.memory), handle.coreCancel.address, 1);
           } else {
             // The worker is terminated mid-computation; a fresh one is started for the next
             // transfer.

@@ -23,6 +23,15 @@ export interface WorkerConfig {
 export type WireImage = EngineJob['target'];
 export type WireJob = EngineJob;
 
+/**
+ * The core's cancellation flag, one byte of the threaded core's shared wasm memory: raising it
+ * (Atomics.store) stops the stage running in the worker at its next chunk.
+ */
+export interface CoreCancelFlag {
+  memory: SharedArrayBuffer;
+  address: number;
+}
+
 export type ToWorker =
   | { type: 'init'; config: WorkerConfig }
   /**
@@ -33,7 +42,7 @@ export type ToWorker =
   | { type: 'transfer'; id: number; job: WireJob; cancel?: Int32Array };
 
 export type FromWorker =
-  | { type: 'ready'; backend: Omit<BackendInfo, 'features'> }
+  | { type: 'ready'; backend: Omit<BackendInfo, 'features'>; coreCancel?: CoreCancelFlag }
   | { type: 'progress'; id: number; stage: Stage; fraction: number }
   | { type: 'result'; id: number; result: TransferResult }
   | { type: 'error'; id: number | null; error: SerializedError }

@@ -93,7 +93,13 @@ async function main(): Promise<void> {
     if (message.type === 'init') {
       state = loadCore(message.config.coreModuleUrl, message.config.core, message.config.threads).then((core) => new WorkerState(message.config, core));
       state.then(
-        (s) => port.post({ type: 'ready', backend: { core: s.config.core, threads: s.config.threads, reason: s.config.reason } }),
+        (s) => {
+          // The threaded core's memory is shared: hand its cancellation flag to the main thread,
+          // which can then stop a stage in the middle (Node; browsers terminate the worker).
+          const memory = s.core.HEAP8.buffer;
+          const coreCancel = typeof SharedArrayBuffer !== 'undefined' && memory instanceof SharedArrayBuffer ? { memory, address: s.core.cancelFlagAddress() } : undefined;
+          port.post({ type: 'ready', backend: { core: s.config.core, threads: s.config.threads, reason: s.config.reason }, coreCancel });
+        },
         (error: unknown) => port.post({ type: 'error', id: null, error: serializeError(error) }),
       );
       return;
@@ -103,6 +109,7 @@ async function main(): Promise<void> {
       try {
         if (!state) throw new SupercolorError('bad_state', 'worker used before init');
         const s = await state;
+        s.core.resetCancel();
         const context: EngineContext = {
           core: s.core,
           backend: { core: s.config.core, threads: s.config.threads, reason: s.config.reason },
