@@ -103,18 +103,17 @@ void Pipeline::segment() {
     }
     superfeatures_[s].clear();
   }
-  segmented_ = true;
-  matched_ = fused_done_ = finished_ = false;
+  done_ = Done::kSegment;
   report(Stage::kSegment, 1.0);
 }
 
 const Segmentation& Pipeline::segmentation(Side side) const {
-  require(segmented_, "segmentation() before segment()");
+  require(reached(Done::kSegment), "segmentation() before segment()");
   return segmentation_[side_index(side)];
 }
 
 const SuperpixelStats& Pipeline::stats(Side side) const {
-  require(segmented_, "stats() before segment()");
+  require(reached(Done::kSegment), "stats() before segment()");
   return stats_[side_index(side)];
 }
 
@@ -129,12 +128,12 @@ int Pipeline::feature_map_width(Side side, int layer_index) const {
 void Pipeline::add_feature_tile(Side side, int layer_index, int y0, int x0, int rows, int cols,
                                 const float* data, std::size_t row_stride,
                                 std::size_t plane_stride) {
-  require(segmented_, "add_feature_tile() before segment()");
+  require(reached(Done::kSegment), "add_feature_tile() before segment()");
   layer(layer_index);  // validates the index
   context().check_cancelled();
   poolers_[side_index(side)][layer_index]->add_tile(y0, x0, rows, cols, data, row_stride,
                                                     plane_stride);
-  matched_ = fused_done_ = finished_ = false;
+  done_ = Done::kSegment;  // new features: matching and what follows must run again
   // Progress: the fraction of all feature cells (both sides, all layers) delivered so far is
   // not tracked cell by cell; completion of each pooler is enough granularity here.
   int complete = 0, total = 0;
@@ -150,7 +149,7 @@ void Pipeline::add_feature_tile(Side side, int layer_index, int y0, int x0, int 
 }
 
 bool Pipeline::features_complete() const {
-  if (!segmented_) return false;
+  if (!reached(Done::kSegment)) return false;
   for (const auto& side_poolers : poolers_) {
     for (const auto& pooler : side_poolers) {
       if (!pooler->complete()) return false;
@@ -160,14 +159,15 @@ bool Pipeline::features_complete() const {
 }
 
 const std::vector<float>& Pipeline::superfeatures(Side side) const {
-  require(matched_, "superfeatures() before match()");
+  require(reached(Done::kMatch), "superfeatures() before match()");
   return superfeatures_[side_index(side)];
 }
 
 void Pipeline::match() {
-  require(segmented_, "match() before segment()");
+  require(reached(Done::kSegment), "match() before segment()");
   require(features_complete(), "match() before every feature tile was added");
   const Context ctx = context();
+  done_ = Done::kSegment;  // until this stage completes, its old results are not valid
   report(Stage::kMatch, 0.0);
   std::vector<int> channels;
   for (const std::string& name : params_.layers) channels.push_back(find_layer(name)->channels);
@@ -187,18 +187,17 @@ void Pipeline::match() {
       SuperFeatures{superfeatures_[0].data(), segmentation_[0].count, superfeatures_[1].data(),
                     segmentation_[1].count, combined_channels_},
       reference_rgb.data(), params_.attention, ctx);
-  matched_ = true;
-  fused_done_ = finished_ = false;
+  done_ = Done::kMatch;
   report(Stage::kMatch, 1.0);
 }
 
 const std::vector<float>& Pipeline::direct_colors() const {
-  require(matched_, "direct_colors() before match()");
+  require(reached(Done::kMatch), "direct_colors() before match()");
   return direct_colors_;
 }
 
 std::vector<float> Pipeline::attention_rows(int row_begin, int row_end) const {
-  require(matched_, "attention_rows() before match()");
+  require(reached(Done::kMatch), "attention_rows() before match()");
   if (row_begin < 0 || row_end > segmentation_[0].count || row_begin > row_end) {
     throw Error(ErrorCode::kInvalidArgument, "attention rows [" + std::to_string(row_begin) + ", " +
                                                  std::to_string(row_end) + ") out of range");
@@ -212,22 +211,22 @@ std::vector<float> Pipeline::attention_rows(int row_begin, int row_end) const {
 }
 
 void Pipeline::fuse() {
-  require(matched_, "fuse() before match()");
+  require(reached(Done::kMatch), "fuse() before match()");
+  done_ = Done::kMatch;
   report(Stage::kFuse, 0.0);
   fused_ = supercolor::fuse(target_, segmentation_[0], stats_[0], direct_colors_.data(),
                             params_.fusion, context());
-  fused_done_ = true;
-  finished_ = false;
+  done_ = Done::kFuse;
   report(Stage::kFuse, 1.0);
 }
 
 const RgbImage& Pipeline::fused() const {
-  require(fused_done_, "fused() before fuse()");
+  require(reached(Done::kFuse), "fused() before fuse()");
   return fused_;
 }
 
 void Pipeline::finish() {
-  require(fused_done_, "finish() before fuse()");
+  require(reached(Done::kFuse), "finish() before fuse()");
   RgbImage out;
   if (params_.regrain_enabled) {
     report(Stage::kRegrain, 0.0);
@@ -238,11 +237,11 @@ void Pipeline::finish() {
   }
   for (float& v : out.rgb) v = std::min(1.0f, std::max(0.0f, v));  // DESIGN.md 1.8
   result_ = std::move(out);
-  finished_ = true;
+  done_ = Done::kFinish;
 }
 
 const RgbImage& Pipeline::result() const {
-  require(finished_, "result() before finish()");
+  require(reached(Done::kFinish), "result() before finish()");
   return result_;
 }
 

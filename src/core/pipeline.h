@@ -101,18 +101,20 @@ class Pipeline {
   ProgressCallback progress_;
   const std::atomic<bool>* cancel_ = nullptr;
 
+  // The last stage completed; re-running a stage (or adding feature tiles) invalidates the later
+  // ones, and each accessor requires the stage that produces its data.
+  enum class Done { kNothing, kSegment, kMatch, kFuse, kFinish };
+  Done done_ = Done::kNothing;
+  bool reached(Done stage) const { return done_ >= stage; }
+
   Segmentation segmentation_[2];
   SuperpixelStats stats_[2];
-  bool segmented_ = false;
   std::vector<std::unique_ptr<FeaturePooler>> poolers_[2];
   std::vector<float> superfeatures_[2];
   int combined_channels_ = 0;
   std::vector<float> direct_colors_;
-  bool matched_ = false;
   RgbImage fused_;
-  bool fused_done_ = false;
   RgbImage result_;
-  bool finished_ = false;
 };
 
 }  // namespace supercolor

@@ -2,7 +2,7 @@
 // (stb_image / stb_image_write). For Node, where there is no browser decoder.
 import { loadCore } from './loader.js';
 import type { CoreModule } from './core.js';
-import { SupercolorError } from './errors.js';
+import { errorCode, SupercolorError } from './errors.js';
 import type { RgbaImage } from './types.js';
 
 let core: Promise<CoreModule> | undefined;
@@ -14,7 +14,7 @@ function codecCore(): Promise<CoreModule> {
 
 function rethrow(error: unknown, fallback: 'decode_failed' | 'encode_failed'): never {
   const e = error as { code?: string; message?: string };
-  throw new SupercolorError((e.code as SupercolorError['code'] | undefined) ?? fallback, e.message ?? String(error));
+  throw new SupercolorError(e.code === undefined ? fallback : errorCode(e.code), e.message ?? String(error));
 }
 
 /** Decodes PNG/JPEG/... bytes to RGBA (JPEG EXIF orientation applied). */

@@ -20,6 +20,8 @@ export interface CorePipeline {
   meanColors(side: Side | number): Float32Array;
   superfeatures(side: Side | number): Float32Array;
   superfeatureChannels(): number;
+  /** Each pixel of a side painted with its superpixel's colour (colors N×3), H×W×3 float. */
+  paintSuperpixels(side: Side | number, colors: Float32Array): Float32Array;
   attentionRows(begin: number, end: number): Float32Array;
   fuse(): void;
   fused(): Float32Array;

@@ -86,17 +86,6 @@ export function coreParams(p: ResolvedParams, threads: number): Record<string, u
   };
 }
 
-function paint(labels: Int32Array, colors: Float32Array): Float32Array {
-  const out = new Float32Array(labels.length * 3);
-  for (let p = 0; p < labels.length; p++) {
-    const l = labels[p];
-    out[3 * p] = colors[3 * l];
-    out[3 * p + 1] = colors[3 * l + 1];
-    out[3 * p + 2] = colors[3 * l + 2];
-  }
-  return out;
-}
-
 export async function runTransfer(
   ctx: EngineContext,
   job: EngineJob,
@@ -209,7 +198,7 @@ export async function runTransfer(
         channels: pipeline.superfeatureChannels(),
         directColors,
         referenceColors: pipeline.meanColors(1),
-        direct: paint(labelsTarget, directColors),
+        direct: pipeline.paintSuperpixels(0, directColors),
         fused: pipeline.fused(),
       };
       if (nT <= ATTENTION_LIMIT && nR <= ATTENTION_LIMIT) intermediates.attention = pipeline.attentionRows(0, nT);
