@@ -2,10 +2,14 @@
 
 namespace supercolor {
 
-const LayerInfo* find_layer(const std::string& name) {
-  static const LayerInfo kLayers[] = {
+const std::vector<LayerInfo>& all_layers() {
+  static const std::vector<LayerInfo> kLayers = {
       {"relu1_2", 64, 1}, {"relu2_1", 128, 2}, {"relu2_2", 128, 2}, {"relu3_1", 256, 4}};
-  for (const LayerInfo& layer : kLayers) {
+  return kLayers;
+}
+
+const LayerInfo* find_layer(const std::string& name) {
+  for (const LayerInfo& layer : all_layers()) {
     if (name == layer.name) return &layer;
   }
   return nullptr;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace supercolor {
 
@@ -13,5 +14,8 @@ struct LayerInfo {
 
 // relu1_2 (64, 1), relu2_1 (128, 2), relu2_2 (128, 2), relu3_1 (256, 4); nullptr if unknown.
 const LayerInfo* find_layer(const std::string& name);
+
+// Every layer above, in that order (the one table of layers).
+const std::vector<LayerInfo>& all_layers();
 
 }  // namespace supercolor

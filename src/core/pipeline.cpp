@@ -15,32 +15,6 @@ int side_index(Side side) { return static_cast<int>(side); }
 
 }  // namespace
 
-void validate_params(const Params& params) {
-  validate_slic_params(params.slic, -1);
-  validate_attention_params(params.attention);
-  validate_fusion_params(params.fusion);
-  if (params.regrain_enabled) validate_regrain_params(params.regrain);
-  if (params.threads < 1 || params.threads > 256) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "threads must be in [1, 256], got " + std::to_string(params.threads));
-  }
-  if (params.layers.empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "layers must name at least one layer");
-  }
-  for (std::size_t i = 0; i < params.layers.size(); ++i) {
-    if (find_layer(params.layers[i]) == nullptr) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  "unknown layer '" + params.layers[i] +
-                      "' (expected relu1_2, relu2_1, relu2_2 or relu3_1)");
-    }
-    for (std::size_t j = 0; j < i; ++j) {
-      if (params.layers[j] == params.layers[i]) {
-        throw Error(ErrorCode::kInvalidArgument, "layer '" + params.layers[i] + "' given twice");
-      }
-    }
-  }
-}
-
 const char* stage_name(Stage stage) {
   switch (stage) {
     case Stage::kSegment:
@@ -53,15 +27,73 @@ const char* stage_name(Stage stage) {
       return "fuse";
     case Stage::kRegrain:
       return "regrain";
+    case Stage::kUpsample:
+      return "upsample";
   }
   return "unknown";
 }
 
-Pipeline::Pipeline(const Params& params, RgbImage target, RgbImage reference)
-    : params_(params), target_(std::move(target)), reference_(std::move(reference)) {
+namespace {
+
+// The analysis size of an image under params, checked against kMaxAnalysisPixels.
+ImageSize analysis_size(const Params& params, int width, int height, const char* what) {
+  const ImageSize size = working_size(width, height, params.analysis_megapixels * 1e6);
+  if (static_cast<long long>(size.width) * size.height > kMaxAnalysisPixels) {
+    throw Error(ErrorCode::kImageTooLarge,
+                std::string(what) + " image (" + std::to_string(width) + "x" +
+                    std::to_string(height) + ") is too large to analyse at full resolution: at "
+                    "most " + std::to_string(kMaxAnalysisPixels / 1000000) +
+                    " megapixels (set analysisMegapixels to a finite working size)");
+  }
+  return size;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const Params& params, Rgba8Image target, Rgba8Image reference)
+    : params_(params) {
   validate_params(params_);
-  validate_image(target_, "target");
-  validate_image(reference_, "reference");
+  validate_image(target, "target");
+  validate_image(reference, "reference");
+  const ImageSize target_size = analysis_size(params_, target.width, target.height, "target");
+  const ImageSize reference_size =
+      analysis_size(params_, reference.width, reference.height, "reference");
+  const Context ctx = context();
+  output_width_ = target.width;
+  output_height_ = target.height;
+  // At or below the working size the image is used as it is (exactly the full-resolution
+  // method); above it, its area-averaged reduction.
+  target_ = target_size.width == target.width ? to_rgb(target) : area_reduce(target, target_size, ctx);
+  reference_ = reference_size.width == reference.width
+                   ? to_rgb(reference)
+                   : area_reduce(reference, reference_size, ctx);
+  full_target_rgba_ = std::move(target);
+  check_analysis_sizes();
+}
+
+Pipeline::Pipeline(const Params& params, RgbImage target, RgbImage reference) : params_(params) {
+  validate_params(params_);
+  validate_image(target, "target");
+  validate_image(reference, "reference");
+  const ImageSize target_size = analysis_size(params_, target.width, target.height, "target");
+  const ImageSize reference_size =
+      analysis_size(params_, reference.width, reference.height, "reference");
+  const Context ctx = context();
+  output_width_ = target.width;
+  output_height_ = target.height;
+  if (target_size.width == target.width) {
+    target_ = std::move(target);
+  } else {
+    target_ = area_reduce(target, target_size, ctx);
+    full_target_rgb_ = std::move(target);
+  }
+  reference_ = reference_size.width == reference.width
+                   ? std::move(reference)
+                   : area_reduce(reference, reference_size, ctx);
+  check_analysis_sizes();
+}
+
+void Pipeline::check_analysis_sizes() const {
   validate_slic_params(params_.slic, static_cast<long long>(target_.pixel_count()));
   validate_slic_params(params_.slic, static_cast<long long>(reference_.pixel_count()));
 }
@@ -227,13 +259,17 @@ const RgbImage& Pipeline::fused() const {
 
 void Pipeline::finish() {
   require(reached(Done::kFuse), "finish() before fuse()");
+  done_ = Done::kFuse;
   RgbImage out;
-  if (params_.regrain_enabled) {
-    report(Stage::kRegrain, 0.0);
-    out = regrain(target_, fused_, params_.regrain, context());
-    report(Stage::kRegrain, 1.0);
-  } else {
-    out = fused_;
+  switch (params_.regrain_mode) {
+    case RegrainMode::kPitie:
+      report(Stage::kRegrain, 0.0);
+      out = regrain(target_, fused_, params_.regrain, context());
+      report(Stage::kRegrain, 1.0);
+      break;
+    case RegrainMode::kNone:
+      out = fused_;
+      break;
   }
   for (float& v : out.rgb) v = std::min(1.0f, std::max(0.0f, v));  // DESIGN.md 1.8
   result_ = std::move(out);
@@ -243,6 +279,32 @@ void Pipeline::finish() {
 const RgbImage& Pipeline::result() const {
   require(reached(Done::kFinish), "result() before finish()");
   return result_;
+}
+
+// Below the working size the output is result() rounded to 8 bits; above it, the local affine
+// model fitted between the reduced target and result() is applied to every full-resolution
+// target pixel, row band by row band (upsample.h).
+void Pipeline::upsample() {
+  require(reached(Done::kFinish), "upsample() before finish()");
+  done_ = Done::kFinish;
+  report(Stage::kUpsample, 0.0);
+  const Context ctx = context();
+  const Rgba8Image* alpha = full_target_rgba_.rgba.empty() ? nullptr : &full_target_rgba_;
+  if (!target_reduced()) {
+    output_ = to_rgba8(result_, alpha);
+  } else {
+    const LocalAffineModel model = fit_local_affine(target_, result_, LocalAffineParams{}, ctx);
+    report(Stage::kUpsample, 0.2);
+    output_ = alpha != nullptr ? apply_local_affine(model, full_target_rgba_, ctx)
+                               : apply_local_affine(model, full_target_rgb_, ctx);
+  }
+  done_ = Done::kUpsample;
+  report(Stage::kUpsample, 1.0);
+}
+
+const Rgba8Image& Pipeline::output() const {
+  require(reached(Done::kUpsample), "output() before upsample()");
+  return output_;
 }
 
 }  // namespace supercolor

@@ -1,7 +1,14 @@
 // The method's stages together (DESIGN.md section 2):
-//   segment -> feature tiles (streamed in by the caller) -> match -> fuse -> regrain.
+//   reduce to the working size -> segment -> feature tiles (streamed in by the caller) -> match
+//   -> fuse -> regrain -> upsample to full resolution.
 // Each stage can also be called alone through its own header; Pipeline holds the state between
 // stages so the JS side can stream CNN tiles into it.
+//
+// Working resolution (DESIGN.md 1.9): an image with more than params.analysis_megapixels * 1e6
+// pixels is analysed (segment .. regrain) on its area-averaged reduction (resample.h); the
+// result is carried to the full-resolution target by a local affine colour model (upsample.h).
+// An image at or below the working size is analysed as it is, so its output is exactly the
+// full-resolution method's.
 #pragma once
 
 #include <atomic>
@@ -15,29 +22,24 @@
 #include "image.h"
 #include "layers.h"
 #include "parallel.h"
+#include "params.h"
 #include "regrain.h"
+#include "resample.h"
+#include "upsample.h"
 #include "slic.h"
 #include "superfeatures.h"
 
 namespace supercolor {
 
-// Every parameter of DESIGN.md section 1 with its default.
-struct Params {
-  SlicParams slic;  // K (0 = round(3 sqrt(n))), m = 10, 10 iterations
-  std::vector<std::string> layers = {"relu1_2"};
-  AttentionParams attention;  // tau = 0.02
-  FusionParams fusion;        // delta_s 10, delta_c 0.1, eps 1e-4, sigma_g adaptive, radius 0.3
-  bool regrain_enabled = true;
-  RegrainParams regrain;  // smoothness 1, iterations 4,16,32,64,64,64
-  int threads = 1;
-};
+enum class Stage { kSegment, kFeatures, kMatch, kFuse, kRegrain, kUpsample };
+// "segment", "features", "match", "fuse", "regrain", "upsample"
+const char* stage_name(Stage stage);
 
-// Throws Error(kInvalidArgument) naming the first bad value. Image-dependent checks (K <= n)
-// happen in Pipeline's constructor.
-void validate_params(const Params& params);
-
-enum class Stage { kSegment, kFeatures, kMatch, kFuse, kRegrain };
-const char* stage_name(Stage stage);  // "segment", "features", "match", "fuse", "regrain"
+// Largest analysis size (pixels of one image analysed at full resolution, i.e. with
+// analysis_megapixels above it): the full-resolution stages hold ~150 bytes per analysed pixel,
+// which must stay well inside a 4 GB wasm heap. Beyond it the constructor throws
+// Error(kImageTooLarge) at once.
+constexpr long long kMaxAnalysisPixels = 16LL * 1000 * 1000;
 
 // (stage, fraction in [0,1] of that stage done). Called on the thread running the stage.
 using ProgressCallback = std::function<void(Stage, double)>;
@@ -46,7 +48,10 @@ enum class Side { kTarget = 0, kReference = 1 };
 
 class Pipeline {
  public:
-  // Validates params and both images (Error on anything wrong; nothing is kept then).
+  // Validates params and both images (Error on anything wrong; nothing is kept then), and reduces
+  // each image above the working size. 8-bit RGBA inputs (decoders' output): the target's alpha
+  // is kept in output(). Float RGB inputs in [0,1]: output alpha is 255.
+  Pipeline(const Params& params, Rgba8Image target, Rgba8Image reference);
   Pipeline(const Params& params, RgbImage target, RgbImage reference);
 
   void set_progress(ProgressCallback callback) { progress_ = std::move(callback); }
@@ -80,12 +85,26 @@ class Pipeline {
   void fuse();
   const RgbImage& fused() const;
 
-  // Stage 5: regrain (if enabled) and clamp to [0,1]. result() is then final.
+  // Stage 5: regrain (if enabled) and clamp to [0,1], at the analysis size. result() is then
+  // the final image at the analysis size (the preview when the target was reduced).
   void finish();
   const RgbImage& result() const;
 
+  // Stage 6: the result at the target's full size, 8-bit RGBA with the target's alpha: result()
+  // itself when the target was analysed at full size, else carried by the local affine model.
+  void upsample();
+  const Rgba8Image& output() const;
+
   const Params& params() const { return params_; }
+  // The images the method analyses (the working-size reductions when reduced).
   const RgbImage& image(Side side) const { return side == Side::kTarget ? target_ : reference_; }
+  // Full size of the target (the output's size).
+  int output_width() const { return output_width_; }
+  int output_height() const { return output_height_; }
+  // Whether the target is analysed on a reduction.
+  bool target_reduced() const {
+    return target_.width != output_width_ || target_.height != output_height_;
+  }
 
  private:
   Context context() const { return Context{params_.threads, cancel_}; }
@@ -93,17 +112,24 @@ class Pipeline {
     if (progress_) progress_(stage, fraction);
   }
   void require(bool condition, const char* what) const;
+  // Common part of the constructors, once target_ and reference_ hold the analysis images.
+  void check_analysis_sizes() const;
   // The layer at params.layers[layer_index]; Error(kInvalidArgument) for an index out of range.
   const LayerInfo& layer(int layer_index) const;
 
   Params params_;
-  RgbImage target_, reference_;
+  RgbImage target_, reference_;  // analysis images
+  // The full-resolution target, kept only for upsample() (one of the two, by input type); the
+  // float one only when the target is reduced.
+  Rgba8Image full_target_rgba_;
+  RgbImage full_target_rgb_;
+  int output_width_ = 0, output_height_ = 0;
   ProgressCallback progress_;
   const std::atomic<bool>* cancel_ = nullptr;
 
   // The last stage completed; re-running a stage (or adding feature tiles) invalidates the later
   // ones, and each accessor requires the stage that produces its data.
-  enum class Done { kNothing, kSegment, kMatch, kFuse, kFinish };
+  enum class Done { kNothing, kSegment, kMatch, kFuse, kFinish, kUpsample };
   Done done_ = Done::kNothing;
   bool reached(Done stage) const { return done_ >= stage; }
 
@@ -115,6 +141,7 @@ class Pipeline {
   std::vector<float> direct_colors_;
   RgbImage fused_;
   RgbImage result_;
+  Rgba8Image output_;
 };
 
 }  // namespace supercolor

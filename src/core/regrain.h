@@ -9,6 +9,12 @@
 
 namespace supercolor {
 
+// Which post-processing restores the target's detail after fusion (the `regrain` parameter).
+enum class RegrainMode {
+  kPitie,  // Pitie et al. 2005, regrain.m (DESIGN.md 1.7)
+  kNone,   // the fused image as it is
+};
+
 struct RegrainParams {
   double smoothness = 1.0;
   // Jacobi iterations per level, finest first; its length bounds the number of levels.

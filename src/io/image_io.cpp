@@ -216,34 +216,4 @@ void write_png_file(const std::string& path, const Rgba8Image& image) {
   }
 }
 
-RgbImage to_rgb(const Rgba8Image& image) {
-  RgbImage out;
-  out.width = image.width;
-  out.height = image.height;
-  out.rgb.resize(3 * image.rgba.size() / 4);
-  for (std::size_t p = 0, n = out.pixel_count(); p < n; ++p) {
-    for (int c = 0; c < 3; ++c) out.rgb[3 * p + c] = image.rgba[4 * p + c] / 255.0f;
-  }
-  return out;
-}
-
-Rgba8Image to_rgba8(const RgbImage& image, const Rgba8Image* alpha_source) {
-  if (alpha_source != nullptr &&
-      (alpha_source->width != image.width || alpha_source->height != image.height)) {
-    throw Error(ErrorCode::kInvalidArgument, "alpha source size differs from the image");
-  }
-  Rgba8Image out;
-  out.width = image.width;
-  out.height = image.height;
-  out.rgba.resize(4 * image.pixel_count());
-  for (std::size_t p = 0, n = image.pixel_count(); p < n; ++p) {
-    for (int c = 0; c < 3; ++c) {
-      const float v = std::min(1.0f, std::max(0.0f, image.rgb[3 * p + c]));
-      out.rgba[4 * p + c] = static_cast<uint8_t>(std::lround(v * 255.0f));
-    }
-    out.rgba[4 * p + 3] = alpha_source != nullptr ? alpha_source->rgba[4 * p + 3] : 255;
-  }
-  return out;
-}
-
 }  // namespace supercolor

@@ -10,26 +10,27 @@
 // has returned (src/wasm/bindings-pre.js).
 //
 // JS API (side: 0 = target, 1 = reference):
-//   new Pipeline(params, targetRgba, targetWidth, targetHeight, referenceRgba, refWidth, refHeight)
-//     params: {superpixels, compactness, slicIterations, layers: string[], tau, deltaS, deltaC,
-//              epsilon, sigmaG (0 = adaptive), fusionRadius (Infinity allowed), regrain: bool,
-//              regrainSmoothness, regrainIterations: number[], threads}, every field optional;
-//              unknown fields are rejected; threads is limited to maxThreads() (results do not
-//              depend on it).
+//   new Pipeline(params, threads, targetRgba, targetWidth, targetHeight, referenceRgba, refWidth,
+//                refHeight)
+//     params: {name: value} read through the core's parameter table (src/core/params.cpp;
+//             paramSchema() returns it as JSON), every field optional, unknown names rejected;
+//     threads: limited to maxThreads() (results do not depend on it).
 //   .setProgress(fn(stageName, fraction) | null)  called on the calling thread; whatever fn
 //     throws ends the call early and is rethrown as is (each stage is then done or not done).
 //   .segment() .labels(side) .superpixelCount(side) .meanColors(side)
 //   .featureMapHeight(side, layer) .featureMapWidth(side, layer) .featureChannels(layer)
 //   .addFeatureTile(side, layer, y0, x0, rows, cols, data, rowStride, planeStride)
 //   .featuresComplete() .match() .directColors() .superfeatures(side) .superfeatureChannels()
-//   .attentionRows(begin, end) .fuse() .fused() .finish() .result() .resultRgba()
+//   .attentionRows(begin, end) .fuse() .fused() .finish() .result() .resultRgba() .upsample()
+//   .output() .outputWidth() .outputHeight() .analysisWidth(side) .analysisHeight(side)
+//   .analysisPlanarRgb(side) .analysisRgba(side)
 //   .paintSuperpixels(side, colors) .threads() .delete()
 //   decodeImage(bytes) encodePng(rgba, w, h) encodeJpeg(rgba, w, h, quality) rgbToRgba(rgb, w, h)
 //   maxThreads()  1 + the pthread pool size (createSupercolorModule({pthreadPoolSize})); 1
 //                 in the build without threads
 //   cancelFlagAddress() resetCancel()  byte offset in wasm memory (HEAP8) of the flag every
 //                 Pipeline polls; another thread raises it with Atomics.store (threaded build)
-//   version()
+//   version() paramSchema()
 #include <emscripten/bind.h>
 #include <emscripten/em_js.h>
 #include <emscripten/emscripten.h>
@@ -48,6 +49,7 @@
 #include "core/error.h"
 #include "core/fusion.h"
 #include "core/layers.h"
+#include "core/params.h"
 #include "core/pipeline.h"
 #include "io/image_io.h"
 
@@ -125,96 +127,49 @@ auto guarded(F&& f) -> decltype(f()) {
 
 // ---- JS values -> C++ ------------------------------------------------------------------------
 
-double number_field(const val& object, const char* name) {
-  const val v = object[name];
-  if (v.typeOf().as<std::string>() != "number") {
-    invalid(std::string("params.") + name + " must be a number");
-  }
-  return v.as<double>();
-}
-
-int integer_value(const val& v, const std::string& what) {
-  if (v.typeOf().as<std::string>() != "number") invalid(what + " must be a number");
-  const double d = v.as<double>();
-  if (!(d == std::floor(d)) || d < std::numeric_limits<int>::min() ||
-      d > std::numeric_limits<int>::max()) {
-    invalid(what + " must be an integer in the int32 range");
-  }
-  return static_cast<int>(d);
-}
-
 bool is_array(const val& v) { return val::global("Array").call<bool>("isArray", v); }
 
+// A JS value as a ParamValue (numbers, booleans, strings, arrays of numbers or of strings); its
+// range and meaning are checked by the core's table (set_param).
+ParamValue param_value_from_js(const val& v, const std::string& name) {
+  const std::string type = v.typeOf().as<std::string>();
+  if (type == "number") return ParamValue::of(v.as<double>());
+  if (type == "boolean") return ParamValue::of_bool(v.as<bool>());
+  if (type == "string") return ParamValue::of(v.as<std::string>());
+  if (is_array(v)) {
+    const int n = v["length"].as<int>();
+    bool strings = n > 0;
+    for (int i = 0; i < n && strings; ++i) strings = v[i].typeOf().as<std::string>() == "string";
+    if (strings) {
+      std::vector<std::string> out;
+      for (int i = 0; i < n; ++i) out.push_back(v[i].as<std::string>());
+      return ParamValue::of(out);
+    }
+    std::vector<double> out;
+    for (int i = 0; i < n; ++i) {
+      if (v[i].typeOf().as<std::string>() != "number") {
+        invalid("params." + name + "[" + std::to_string(i) + "] has the wrong type");
+      }
+      out.push_back(v[i].as<double>());
+    }
+    return ParamValue::of(out);
+  }
+  invalid("params." + name + " has the wrong type (" + type + ")");
+}
+
+// Reads a params object through the core's parameter table: every key must name a parameter.
 Params params_from_js(const val& js) {
   Params params;
   if (js.isUndefined() || js.isNull()) return params;
   if (js.typeOf().as<std::string>() != "object") invalid("params must be an object");
-  static const char* const kKnown[] = {"superpixels",
-                                       "compactness",
-                                       "slicIterations",
-                                       "layers",
-                                       "tau",
-                                       "deltaS",
-                                       "deltaC",
-                                       "epsilon",
-                                       "sigmaG",
-                                       "fusionRadius",
-                                       "regrain",
-                                       "regrainSmoothness",
-                                       "regrainIterations",
-                                       "threads"};
   const val keys = val::global("Object").call<val>("keys", js);
   const int key_count = keys["length"].as<int>();
   for (int i = 0; i < key_count; ++i) {
     const std::string key = keys[i].as<std::string>();
-    bool known = false;
-    for (const char* k : kKnown) known = known || key == k;
-    if (!known) invalid("unknown parameter '" + key + "'");
+    const val value = js[key];
+    if (value.isUndefined()) continue;
+    set_param(params, key, param_value_from_js(value, key));
   }
-  const auto has = [&](const char* name) { return !js[name].isUndefined(); };
-  const auto integer = [&](const char* name) {
-    return integer_value(js[name], std::string("params.") + name);
-  };
-  if (has("superpixels")) params.slic.superpixels = integer("superpixels");
-  if (has("compactness"))
-    params.slic.compactness = static_cast<float>(number_field(js, "compactness"));
-  if (has("slicIterations")) params.slic.iterations = integer("slicIterations");
-  if (has("layers")) {
-    const val layers = js["layers"];
-    if (!is_array(layers)) invalid("params.layers must be an array of layer names");
-    params.layers.clear();
-    const int n = layers["length"].as<int>();
-    for (int i = 0; i < n; ++i) {
-      const val name = layers[i];
-      if (name.typeOf().as<std::string>() != "string") {
-        invalid("params.layers must be an array of layer names");
-      }
-      params.layers.push_back(name.as<std::string>());
-    }
-  }
-  if (has("tau")) params.attention.tau = static_cast<float>(number_field(js, "tau"));
-  if (has("deltaS")) params.fusion.delta_s = number_field(js, "deltaS");
-  if (has("deltaC")) params.fusion.delta_c = number_field(js, "deltaC");
-  if (has("epsilon")) params.fusion.epsilon = number_field(js, "epsilon");
-  if (has("sigmaG")) params.fusion.sigma_g = number_field(js, "sigmaG");
-  if (has("fusionRadius")) params.fusion.radius = number_field(js, "fusionRadius");
-  if (has("regrain")) {
-    const val v = js["regrain"];
-    if (v.typeOf().as<std::string>() != "boolean") invalid("params.regrain must be a boolean");
-    params.regrain_enabled = v.as<bool>();
-  }
-  if (has("regrainSmoothness")) params.regrain.smoothness = number_field(js, "regrainSmoothness");
-  if (has("regrainIterations")) {
-    const val its = js["regrainIterations"];
-    if (!is_array(its)) invalid("params.regrainIterations must be an array of integers");
-    params.regrain.iterations.clear();
-    const int n = its["length"].as<int>();
-    for (int i = 0; i < n; ++i) {
-      params.regrain.iterations.push_back(
-          integer_value(its[i], "params.regrainIterations[" + std::to_string(i) + "]"));
-    }
-  }
-  if (has("threads")) params.threads = integer("threads");
   return params;
 }
 
@@ -295,20 +250,20 @@ void reset_cancel() { cancel_requested.store(false); }
 
 class JsPipeline {
  public:
-  static JsPipeline* create(val params, val target, int target_width, int target_height,
-                            val reference, int reference_width, int reference_height) {
+  static JsPipeline* create(val params, int threads, val target, int target_width,
+                            int target_height, val reference, int reference_width,
+                            int reference_height) {
     return guarded([&] {
       Params p = params_from_js(params);
       // Validated as given, then limited to what the build can run (the result does not
       // depend on the thread count).
+      p.threads = threads;
       validate_params(p);
       p.threads = std::min(p.threads, max_threads());
       Rgba8Image target_rgba = rgba_from_js(target, target_width, target_height, "target");
-      const Rgba8Image reference_rgba =
+      Rgba8Image reference_rgba =
           rgba_from_js(reference, reference_width, reference_height, "reference");
-      auto* self = new JsPipeline(p, to_rgb(target_rgba), to_rgb(reference_rgba));
-      self->target_rgba_ = std::move(target_rgba);
-      return self;
+      return new JsPipeline(p, std::move(target_rgba), std::move(reference_rgba));
     });
   }
 
@@ -412,12 +367,46 @@ class JsPipeline {
   void finish() {
     guarded([&] { pipeline_.finish(); });
   }
+  // The final image at the analysis size, float RGB (the preview when the target was reduced).
   val result() {
     return guarded([&] { return copy_out(pipeline_.result().rgb); });
   }
-  // Final image as RGBA8 with the target's alpha.
+  // The same as RGBA8 (alpha 255), for showing a preview.
   val result_rgba() {
-    return guarded([&] { return copy_out(to_rgba8(pipeline_.result(), &target_rgba_).rgba); });
+    return guarded([&] { return copy_out(to_rgba8(pipeline_.result()).rgba); });
+  }
+  void upsample() {
+    guarded([&] { pipeline_.upsample(); });
+  }
+  // The final image at the target's full size, RGBA8 with the target's alpha.
+  val output() {
+    return guarded([&] { return copy_out(pipeline_.output().rgba); });
+  }
+  int output_width() const { return pipeline_.output_width(); }
+  int output_height() const { return pipeline_.output_height(); }
+  // Size of the image a side is analysed at.
+  int analysis_width(int side) {
+    return guarded([&] { return pipeline_.image(side_from_js(side)).width; });
+  }
+  int analysis_height(int side) {
+    return guarded([&] { return pipeline_.image(side_from_js(side)).height; });
+  }
+  // The analysis image of a side as channel-planar float RGB (3 x H x W), the feature model's
+  // input.
+  val analysis_planar_rgb(int side) {
+    return guarded([&] {
+      const RgbImage& image = pipeline_.image(side_from_js(side));
+      const std::size_t n = image.pixel_count();
+      std::vector<float> planar(3 * n);
+      for (std::size_t p = 0; p < n; ++p) {
+        for (int c = 0; c < 3; ++c) planar[c * n + p] = image.rgb[3 * p + c];
+      }
+      return copy_out(planar);
+    });
+  }
+  // The analysis image of a side as RGBA8 (alpha 255), for intermediates.
+  val analysis_rgba(int side) {
+    return guarded([&] { return copy_out(to_rgba8(pipeline_.image(side_from_js(side))).rgba); });
   }
 
   // Each pixel of a side painted with its superpixel's colour (colors: N x 3) as float RGB.
@@ -436,7 +425,7 @@ class JsPipeline {
   int threads() const { return pipeline_.params().threads; }
 
  private:
-  JsPipeline(const Params& params, RgbImage target, RgbImage reference)
+  JsPipeline(const Params& params, Rgba8Image target, Rgba8Image reference)
       : pipeline_(params, std::move(target), std::move(reference)) {
     pipeline_.set_cancel_flag(&cancel_requested);
   }
@@ -450,7 +439,6 @@ class JsPipeline {
   }
 
   Pipeline pipeline_;
-  Rgba8Image target_rgba_;  // for the alpha of resultRgba()
 };
 
 // ---- free functions --------------------------------------------------------------------------
@@ -494,6 +482,10 @@ val rgb_to_rgba_js(val rgb, int width, int height) {
 
 std::string version() { return SUPERCOLOR_VERSION; }
 
+// The parameter table as JSON (params.h: param_schema_json), for tools/gen-params.mjs and the
+// test that keeps web/lib/params.generated.ts equal to it.
+std::string param_schema() { return param_schema_json(); }
+
 }  // namespace
 }  // namespace supercolor
 
@@ -522,6 +514,14 @@ EMSCRIPTEN_BINDINGS(supercolor) {
       .function("finish", &JsPipeline::finish)
       .function("result", &JsPipeline::result)
       .function("resultRgba", &JsPipeline::result_rgba)
+      .function("upsample", &JsPipeline::upsample)
+      .function("output", &JsPipeline::output)
+      .function("outputWidth", &JsPipeline::output_width)
+      .function("outputHeight", &JsPipeline::output_height)
+      .function("analysisWidth", &JsPipeline::analysis_width)
+      .function("analysisHeight", &JsPipeline::analysis_height)
+      .function("analysisPlanarRgb", &JsPipeline::analysis_planar_rgb)
+      .function("analysisRgba", &JsPipeline::analysis_rgba)
       .function("paintSuperpixels", &JsPipeline::paint_superpixels)
       .function("threads", &JsPipeline::threads);
   function("decodeImage", &supercolor::decode_image_js);
@@ -532,4 +532,5 @@ EMSCRIPTEN_BINDINGS(supercolor) {
   function("cancelFlagAddress", &supercolor::cancel_flag_address);
   function("resetCancel", &supercolor::reset_cancel);
   function("version", &supercolor::version);
+  function("paramSchema", &supercolor::param_schema);
 }

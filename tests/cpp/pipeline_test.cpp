@@ -11,6 +11,7 @@
 
 #include "core/colorspace.h"
 #include "core/error.h"
+#include "core/resample.h"
 #include "native_pipeline.h"
 #include "test_support.h"
 
@@ -80,7 +81,7 @@ TEST(Pipeline, DefaultsAreTheDesignsDefaults) {
   EXPECT_EQ(params.fusion.epsilon, 1e-4);
   EXPECT_EQ(params.fusion.sigma_g, 0.0);
   EXPECT_EQ(params.fusion.radius, 0.3);
-  EXPECT_TRUE(params.regrain_enabled);
+  EXPECT_EQ(params.regrain_mode, RegrainMode::kPitie);
   EXPECT_EQ(params.regrain.smoothness, 1.0);
   EXPECT_EQ(params.regrain.iterations, (std::vector<int>{4, 16, 32, 64, 64, 64}));
   EXPECT_NO_THROW(validate_params(params));
@@ -172,7 +173,7 @@ TEST(Pipeline, EndToEndOnScotlandRecoloursTowardTheReference) {
   EXPECT_NEAR(vgg.conv1_1_bias()[0], 0.73018f, 1e-5f);
   reference::run_pipeline(pipeline, vgg, nullptr);
   EXPECT_EQ(stages_seen,
-            (std::set<std::string>{"segment", "features", "match", "fuse", "regrain"}));
+            (std::set<std::string>{"segment", "features", "match", "fuse", "regrain", "upsample"}));
 
   const RgbImage& out = pipeline.result();
   ASSERT_EQ(out.width, target.width);
@@ -207,6 +208,83 @@ TEST(Pipeline, EndToEndOnScotlandRecoloursTowardTheReference) {
     EXPECT_LT(after, before) << (c == 1 ? "a*" : "b*") << " mean should move toward the reference";
   }
   std::cout << "scotland: SSIM(L) " << structure << ", mean |change| " << mean_abs_change << "\n";
+}
+
+}  // namespace
+}  // namespace supercolor
+
+namespace supercolor {
+namespace {
+
+// Runs the whole method (reference VGG features) and returns the full-size output.
+Rgba8Image run_to_output(const Params& params, const Rgba8Image& target, const Rgba8Image& reference) {
+  Pipeline pipeline(params, target, reference);
+  const reference::Vgg19Reference vgg;
+  reference::run_pipeline(pipeline, vgg, nullptr);
+  return pipeline.output();
+}
+
+TEST(WorkingResolution, AtOrBelowTheWorkingSizeTheOutputIsTheFullResolutionMethods) {
+  const Rgba8Image target = to_rgba8(test::smooth_image(120, 90, 21));
+  const Rgba8Image reference = to_rgba8(test::smooth_image(100, 80, 22));
+  Params full;
+  full.analysis_megapixels = std::numeric_limits<double>::infinity();
+  Params working;  // default working size, far above 120x90
+  Params exact;    // a working size exactly the target's pixel count
+  exact.analysis_megapixels = 120 * 90 / 1e6;
+  const Rgba8Image a = run_to_output(full, target, reference);
+  EXPECT_EQ(a.rgba, run_to_output(working, target, reference).rgba);
+  EXPECT_EQ(a.rgba, run_to_output(exact, target, reference).rgba);
+}
+
+TEST(WorkingResolution, AboveTheWorkingSizeAnalysisIsReducedAndTheOutputIsFullSize) {
+  Rgba8Image target = to_rgba8(test::smooth_image(240, 160, 23));
+  for (std::size_t p = 0; p < target.pixel_count(); ++p) target.rgba[4 * p + 3] = static_cast<uint8_t>(255 - p % 7);
+  const Rgba8Image reference = to_rgba8(test::smooth_image(200, 150, 24));
+  Params params;
+  params.analysis_megapixels = 0.01;  // 10 000 px
+  Pipeline pipeline(params, target, reference);
+  EXPECT_TRUE(pipeline.target_reduced());
+  EXPECT_LE(pipeline.image(Side::kTarget).pixel_count(), 10000u);
+  EXPECT_LE(pipeline.image(Side::kReference).pixel_count(), 10000u);
+  EXPECT_NEAR(static_cast<double>(pipeline.image(Side::kTarget).width) / pipeline.image(Side::kTarget).height, 1.5, 0.02);
+  std::set<std::string> stages;
+  pipeline.set_progress([&](Stage stage, double) { stages.insert(stage_name(stage)); });
+  const reference::Vgg19Reference vgg;
+  reference::run_pipeline(pipeline, vgg, nullptr);
+  EXPECT_TRUE(stages.count("upsample"));
+  const Rgba8Image& out = pipeline.output();
+  ASSERT_EQ(out.width, 240);
+  ASSERT_EQ(out.height, 160);
+  double change = 0;
+  for (std::size_t p = 0; p < out.pixel_count(); ++p) {
+    ASSERT_EQ(out.rgba[4 * p + 3], target.rgba[4 * p + 3]) << "alpha is the target's";
+    for (int c = 0; c < 3; ++c) change += std::abs(out.rgba[4 * p + c] - target.rgba[4 * p + c]);
+  }
+  EXPECT_GT(change / (3 * out.pixel_count()), 2.0) << "the output is recoloured (8-bit levels)";
+  // The full-size output agrees with the working-size result where both exist: reduced
+  // to the analysis size, it is within a few levels of result().
+  const RgbImage reduced = area_reduce(out, ImageSize{pipeline.image(Side::kTarget).width, pipeline.image(Side::kTarget).height}, Context{});
+  double difference = 0;
+  for (std::size_t i = 0; i < reduced.rgb.size(); ++i) difference += std::abs(reduced.rgb[i] - pipeline.result().rgb[i]);
+  EXPECT_LT(difference / reduced.rgb.size() * 255, 2.0);
+}
+
+TEST(WorkingResolution, FullResolutionAnalysisPastItsLimitFailsAtOnce) {
+  Params params;
+  params.analysis_megapixels = std::numeric_limits<double>::infinity();
+  const int side = 4096;  // 16.8 MP > kMaxAnalysisPixels
+  Rgba8Image big{side, side, std::vector<uint8_t>(4ull * side * side, 128)};
+  const Rgba8Image small = to_rgba8(test::smooth_image(64, 64, 1));
+  try {
+    Pipeline pipeline(params, big, small);
+    ADD_FAILURE() << "accepted a " << side << "x" << side << " full-resolution analysis";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kImageTooLarge);
+    EXPECT_NE(std::string(e.what()).find("analysisMegapixels"), std::string::npos) << e.what();
+  }
+  // The same image at the default working size is accepted.
+  EXPECT_NO_THROW(Pipeline(Params{}, big, small));
 }
 
 }  // namespace

@@ -105,6 +105,10 @@ void run_pipeline(Pipeline& pipeline, const FeatureSource& features, StageTiming
   start = std::chrono::steady_clock::now();
   pipeline.finish();
   t.regrain = seconds_since(start);
+
+  start = std::chrono::steady_clock::now();
+  pipeline.upsample();
+  t.upsample = seconds_since(start);
 }
 
 FeatureMap read_feature_npy(const std::string& path) {

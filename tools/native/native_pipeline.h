@@ -13,12 +13,12 @@
 namespace supercolor::reference {
 
 struct StageTimings {
-  double segment = 0, features = 0, match = 0, fuse = 0, regrain = 0;
-  double total() const { return segment + features + match + fuse + regrain; }
+  double segment = 0, features = 0, match = 0, fuse = 0, regrain = 0, upsample = 0;
+  double total() const { return segment + features + match + fuse + regrain + upsample; }
 };
 
 // Runs every stage of `pipeline` (segment, whole-image features of every layer added as one
-// tile, match, fuse, finish), recording wall time per stage.
+// tile, match, fuse, finish, upsample), recording wall time per stage.
 void run_pipeline(Pipeline& pipeline, const Vgg19Reference& vgg, StageTimings* timings);
 
 // The same with features from elsewhere: `features(side, layer)` returns the whole-image map of

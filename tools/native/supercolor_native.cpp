@@ -27,12 +27,22 @@ namespace {
 
 int usage() {
   std::cerr << "usage: supercolor_native TARGET REFERENCE -o OUT.png [--threads N] "
-               "[--superpixels K] [--tau T] [--sigma-g S] [--fusion-radius R|inf] "
-               "[--layers a,b] [--no-regrain] [--direct OUT.png] [--fused OUT.png]\n"
+               "[--PARAMETER VALUE]... [--no-regrain] [--direct OUT.png] [--fused OUT.png]\n"
+               "  parameters (kebab-case of the package's names, see src/core/params.cpp):";
+  for (const ParamSpec& spec : param_specs()) std::cerr << " --" << kebab_case(spec.name);
+  std::cerr << "\n"
                "                         [--features-target DIR --features-reference DIR]"
                "  (DIR/LAYER.npy: C x H x W float32)\n"
                "       supercolor_native features IMAGE LAYER OUT.npy [--crop X,Y,W,H]\n";
   return 2;
+}
+
+// The parameter whose kebab-case flag is `flag` ("--delta-s" -> deltaS), or nullptr.
+const ParamSpec* param_for_flag(const std::string& flag) {
+  for (const ParamSpec& spec : param_specs()) {
+    if (flag == "--" + kebab_case(spec.name)) return &spec;
+  }
+  return nullptr;
 }
 
 double parse_number(const std::string& flag, const std::string& text) {
@@ -88,16 +98,8 @@ int main(int argc, char** argv) {
         out_path = value();
       else if (arg == "--threads")
         params.threads = int(parse_number(arg, value()));
-      else if (arg == "--superpixels")
-        params.slic.superpixels = int(parse_number(arg, value()));
-      else if (arg == "--tau")
-        params.attention.tau = float(parse_number(arg, value()));
-      else if (arg == "--sigma-g")
-        params.fusion.sigma_g = parse_number(arg, value());
-      else if (arg == "--fusion-radius")
-        params.fusion.radius = parse_number(arg, value());
       else if (arg == "--no-regrain")
-        params.regrain_enabled = false;
+        set_param(params, "regrain", ParamValue::of(std::string("none")));
       else if (arg == "--direct")
         direct_path = value();
       else if (arg == "--fused")
@@ -106,10 +108,8 @@ int main(int argc, char** argv) {
         features_target_dir = value();
       else if (arg == "--features-reference")
         features_reference_dir = value();
-      else if (arg == "--layers") {
-        params.layers.clear();
-        std::stringstream list(value());
-        for (std::string layer; std::getline(list, layer, ',');) params.layers.push_back(layer);
+      else if (const ParamSpec* spec = param_for_flag(arg)) {
+        set_param_from_text(params, spec->name, value());
       } else if (arg == "-h" || arg == "--help") {
         usage();
         return 0;
@@ -132,8 +132,7 @@ int main(int argc, char** argv) {
                   "--features-target and --features-reference go together");
     }
 
-    const Rgba8Image target8 = read_image_file(target_path);
-    Pipeline pipeline(params, to_rgb(target8), to_rgb(read_image_file(reference_path)));
+    Pipeline pipeline(params, read_image_file(target_path), read_image_file(reference_path));
     reference::StageTimings timings;
     if (features_target_dir.empty()) {
       const reference::Vgg19Reference vgg;
@@ -148,7 +147,7 @@ int main(int argc, char** argv) {
           },
           &timings);
     }
-    write_png_file(out_path, to_rgba8(pipeline.result(), &target8));
+    write_png_file(out_path, pipeline.output());
     if (!direct_path.empty()) {
       write_png_file(direct_path, to_rgba8(paint_superpixels(pipeline.segmentation(Side::kTarget),
                                                              pipeline.direct_colors().data())));
@@ -156,11 +155,11 @@ int main(int argc, char** argv) {
     if (!fused_path.empty()) write_png_file(fused_path, to_rgba8(pipeline.fused()));
     std::printf(
         "%s: %dx%d, %d/%d superpixels; segment %.3fs features %.3fs match %.3fs "
-        "fuse %.3fs regrain %.3fs (total %.3fs)\n",
+        "fuse %.3fs regrain %.3fs upsample %.3fs (total %.3fs)\n",
         out_path.c_str(), pipeline.image(Side::kTarget).width, pipeline.image(Side::kTarget).height,
         pipeline.segmentation(Side::kTarget).count, pipeline.segmentation(Side::kReference).count,
         timings.segment, timings.features, timings.match, timings.fuse, timings.regrain,
-        timings.total());
+        timings.upsample, timings.total());
     return 0;
   } catch (const Error& e) {
     std::cerr << "supercolor_native: " << error_code_name(e.code()) << ": " << e.what() << "\n";

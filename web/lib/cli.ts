@@ -3,7 +3,7 @@
 import { mkdir, rename, writeFile, realpath, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createColorTransfer, resolveParams, SupercolorError, type LayerName, type Progress, type TransferParams, type TransferResult } from './index.js';
+import { createColorTransfer, PARAM_SCHEMA, resolveParams, SupercolorError, type ParamSpec, type Progress, type TransferParams, type TransferResult } from './index.js';
 import { encodePng } from './codec.js';
 import { encodeNpy } from './npy.js';
 import { STAGES } from './types.js';
@@ -11,22 +11,31 @@ import { STAGES } from './types.js';
 /** Exit codes: each failure kind has its own. */
 export const EXIT = { ok: 0, internal: 1, usage: 2, input: 3, output: 4, aborted: 130 } as const;
 
+/** "deltaS" -> "delta-s": the flag of a parameter. */
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function defaultText(spec: ParamSpec): string {
+  return Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default);
+}
+
+/** One line per parameter, from the core's parameter table. */
+const PARAM_HELP = PARAM_SCHEMA.map((spec) => {
+  const flag = `--${kebab(spec.name)}${spec.type === 'boolean' ? '' : ' V'}`;
+  return `  ${flag.padEnd(26)}${spec.doc} (${defaultText(spec)})`;
+}).join('\n');
+
 const HELP = `supercolor: recolour a target photo with the colours of a reference photo (Carrillo et al. 2021).
 
 Usage:
   supercolor TARGET REFERENCE -o OUT.png [options]
   supercolor --batch REFERENCE TARGET... --out-dir DIR [options]
 
-Method parameters (defaults from the paper):
-  --superpixels K      SLIC superpixels per image (default round(3*sqrt(pixels)))
-  --compactness M      SLIC compactness (10)
-  --tau T              attention temperature (0.02)
-  --delta-s S          spatial scale of the fusion covariance (10)
-  --delta-c C          colour scale of the fusion covariance (0.1)
-  --sigma-g G          fusion bandwidth: a number > 0, or "adaptive" (default)
-  --fusion-radius R    fusion neighbourhood radius, or "inf" (0.3)
-  --layers L1,L2       VGG-19 layers: relu1_2, relu2_1, relu2_2, relu3_1 (relu1_2)
-  --no-regrain         skip Pitie's regrain post-processing
+Method parameters (defaults in parentheses; lists are comma-separated, "inf" = Infinity):
+${PARAM_HELP}
+  --no-regrain              the same as --regrain none
+  --analysis-size full|MP   the same as --analysis-megapixels inf|MP
 Engine:
   --threads N          threads for the core and ONNX Runtime
   --backend B          features backend: auto, node, wasm
@@ -50,6 +59,26 @@ function number(name: string, text: string | undefined): number | undefined {
   if (text.trim() === '' || Number.isNaN(value)) throw new UsageError(`--${name} expects a number, got "${text}"`);
   return value;
 }
+
+/** A command-line value for a parameter, typed as its row says (checked by resolveParams). */
+function paramValue(spec: ParamSpec, text: string | boolean): unknown {
+  const flag = kebab(spec.name);
+  if (typeof text === 'boolean') return text;
+  switch (spec.type) {
+    case 'integer':
+    case 'number':
+      return spec.keyword !== undefined && text === spec.keyword ? text : number(flag, text);
+    case 'integerList':
+      return text.split(',').map((part) => number(flag, part.trim()));
+    case 'choiceList':
+      return text.split(',').map((part) => part.trim());
+    default:
+      return text;
+  }
+}
+
+/** parseArgs options for every parameter of the table. */
+const PARAM_OPTIONS = Object.fromEntries(PARAM_SCHEMA.map((spec) => [kebab(spec.name), { type: spec.type === 'boolean' ? ('boolean' as const) : ('string' as const) }]));
 
 interface Job {
   target: string;
@@ -94,8 +123,9 @@ async function dump(dir: string, result: TransferResult): Promise<string[]> {
   const i = result.intermediates;
   if (!i) return [];
   await mkdir(dir, { recursive: true });
-  const h = result.height;
-  const w = result.width;
+  // Every intermediate is at the working resolution of its image.
+  const h = i.targetRgba.height;
+  const w = i.targetRgba.width;
   const files: [string, Uint8Array][] = [
     ['target_in.png', await encodePng(i.targetRgba)],
     ['reference_in.png', await encodePng(i.referenceRgba)],
@@ -107,9 +137,10 @@ async function dump(dir: string, result: TransferResult): Promise<string[]> {
     ['direct.npy', encodeNpy(i.direct, [h, w, 3])],
     ['fused.npy', encodeNpy(i.fused, [h, w, 3])],
   ];
-  const final = new Float32Array(h * w * 3);
-  for (let p = 0; p < h * w; p++) for (let c = 0; c < 3; c++) final[3 * p + c] = result.data[4 * p + c] / 255;
-  files.push(['final.npy', encodeNpy(final, [h, w, 3])]);
+  // final.npy: the final image at full size.
+  const final = new Float32Array(result.height * result.width * 3);
+  for (let p = 0; p < result.height * result.width; p++) for (let c = 0; c < 3; c++) final[3 * p + c] = result.data[4 * p + c] / 255;
+  files.push(['final.npy', encodeNpy(final, [result.height, result.width, 3])]);
   if (i.attention) files.push(['A.npy', encodeNpy(i.attention, [i.superpixelsTarget, i.superpixelsReference])]);
   for (const [name, bytes] of files) await writeAtomic(join(dir, name), bytes);
   return files.map(([name]) => join(dir, name));
@@ -126,15 +157,9 @@ export async function main(argv: string[]): Promise<number> {
         output: { type: 'string', short: 'o' },
         'out-dir': { type: 'string' },
         batch: { type: 'boolean' },
-        superpixels: { type: 'string' },
-        compactness: { type: 'string' },
-        tau: { type: 'string' },
-        'delta-s': { type: 'string' },
-        'delta-c': { type: 'string' },
-        'sigma-g': { type: 'string' },
-        'fusion-radius': { type: 'string' },
-        layers: { type: 'string' },
+        ...PARAM_OPTIONS,
         'no-regrain': { type: 'boolean' },
+        'analysis-size': { type: 'string' },
         threads: { type: 'string' },
         backend: { type: 'string' },
         core: { type: 'string' },
@@ -157,19 +182,17 @@ export async function main(argv: string[]): Promise<number> {
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   try {
-    const params: TransferParams = {
-      superpixels: number('superpixels', values.superpixels),
-      compactness: number('compactness', values.compactness),
-      tau: number('tau', values.tau),
-      deltaS: number('delta-s', values['delta-s']),
-      deltaC: number('delta-c', values['delta-c']),
-      sigmaG: values['sigma-g'] === undefined || values['sigma-g'] === 'adaptive' ? undefined : number('sigma-g', values['sigma-g']),
-      fusionRadius: number('fusion-radius', values['fusion-radius']),
-      layers: values.layers?.split(',').map((l) => l.trim()) as LayerName[] | undefined,
-      regrain: values['no-regrain'] ? false : undefined,
-    };
+    const given = values as Record<string, string | boolean | undefined>;
+    const params: Record<string, unknown> = {};
+    for (const spec of PARAM_SCHEMA) {
+      const text = given[kebab(spec.name)];
+      if (text !== undefined) params[spec.name] = paramValue(spec, text);
+    }
+    if (values['no-regrain']) params.regrain = 'none';
+    const analysisSize = values['analysis-size'];
+    if (analysisSize !== undefined) params.analysisMegapixels = analysisSize === 'full' ? Infinity : number('analysis-size', analysisSize);
     // Bad values are reported before anything is loaded or written.
-    resolveParams(params);
+    resolveParams(params as TransferParams);
     const jobs: Job[] = [];
     let reference: string;
     if (values.batch) {
@@ -222,7 +245,7 @@ export async function main(argv: string[]): Promise<number> {
     const reports = [];
     try {
       for (const job of jobs) {
-        const result = await transfer.transfer(job.target, reference, params, {
+        const result = await transfer.transfer(job.target, reference, params as TransferParams, {
           signal: controller.signal,
           onProgress: progressBar(showProgress, basename(job.target)),
           intermediates: values.dump !== undefined,
@@ -241,7 +264,7 @@ export async function main(argv: string[]): Promise<number> {
           process.stderr.write(`supercolor: cannot write the --dump files in ${job.dump}: ${(error as Error).message}\n`);
           return EXIT.output;
         }
-        reports.push({ target: job.target, reference, output: job.output, width: result.width, height: result.height, timings: result.timings, backend: result.backend, dumped });
+        reports.push({ target: job.target, reference, output: job.output, width: result.width, height: result.height, analysis: result.analysis, timings: result.timings, backend: result.backend, dumped });
         if (!values.json && !values.quiet) {
           const total = Object.values(result.timings).reduce((a, b) => a + b, 0);
           process.stderr.write(`${job.output}: ${result.width}x${result.height} in ${(total / 1000).toFixed(2)} s (features: ${result.backend.features}, core: ${result.backend.core})\n`);

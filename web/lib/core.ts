@@ -26,13 +26,31 @@ export interface CorePipeline {
   fuse(): void;
   fused(): Float32Array;
   finish(): void;
+  /** Final image at the analysis size, H×W×3 float in [0,1]. */
+  result(): Float32Array;
+  /** The same as RGBA8 (alpha 255): the preview. */
   resultRgba(): Uint8Array;
+  /** Carries the result to the target's full size (stage 'upsample'). */
+  upsample(): void;
+  /** The final image at full size, RGBA8 with the target's alpha. */
+  output(): Uint8Array;
+  outputWidth(): number;
+  outputHeight(): number;
+  /** Size a side is analysed at (its working-size reduction, or its own size). */
+  analysisWidth(side: Side | number): number;
+  analysisHeight(side: Side | number): number;
+  /** The analysed image of a side, channel-planar float RGB 3×H×W in [0,1] (the feature model's input). */
+  analysisPlanarRgb(side: Side | number): Float32Array;
+  /** The analysed image of a side as RGBA8. */
+  analysisRgba(side: Side | number): Uint8Array;
   delete(): void;
 }
 
 export interface CoreModule {
+  /** params: read through the core's parameter table (names as in TransferParams). */
   Pipeline: new (
-    params: Record<string, unknown>,
+    params: object,
+    threads: number,
     targetRgba: Uint8Array,
     targetWidth: number,
     targetHeight: number,
@@ -44,6 +62,8 @@ export interface CoreModule {
   encodePng(rgba: Uint8Array, width: number, height: number): Uint8Array;
   encodeJpeg(rgba: Uint8Array, width: number, height: number, quality: number): Uint8Array;
   version(): string;
+  /** The core's parameter table as JSON (src/core/params.h: param_schema_json). */
+  paramSchema(): string;
   /** Byte offset in HEAP8 of the flag every Pipeline polls (see src/wasm/bindings.cpp). */
   cancelFlagAddress(): number;
   resetCancel(): void;

@@ -1,5 +1,5 @@
 // One transfer, start to finish, on an already loaded core module and feature session. Runs in
-// the worker (or on the caller's thread with `worker: false`). The core does the method; this
+// the worker. The core does the method; this
 // file only moves pixels and feature tiles between ONNX Runtime and the core.
 import { SupercolorError } from './errors.js';
 import type { BackendInfo, Intermediates, LayerName, ResolvedParams, RgbaImage, Stage, TransferResult } from './types.js';
@@ -30,6 +30,15 @@ export interface EngineJob {
   reference: EngineImage;
   params: ResolvedParams;
   intermediates: boolean;
+  /** Send the working-resolution result through onPreview before upsampling. */
+  preview: boolean;
+}
+
+/** The working-resolution result, before it is carried to full resolution. */
+export interface EnginePreview {
+  data: Uint8ClampedArray;
+  width: number;
+  height: number;
 }
 
 const ATTENTION_LIMIT = 4096;
@@ -66,30 +75,15 @@ export function planarRgb(image: RgbaImage): Float32Array {
   return out;
 }
 
-/** The core's parameter object (names as the bindings expect). */
-export function coreParams(p: ResolvedParams, threads: number): Record<string, unknown> {
-  return {
-    superpixels: p.superpixels,
-    compactness: p.compactness,
-    slicIterations: p.slicIterations,
-    layers: p.layers,
-    tau: p.tau,
-    deltaS: p.deltaS,
-    deltaC: p.deltaC,
-    epsilon: p.epsilon,
-    sigmaG: p.sigmaG === 'adaptive' ? 0 : p.sigmaG,
-    fusionRadius: p.fusionRadius,
-    regrain: p.regrain,
-    regrainSmoothness: p.regrainSmoothness,
-    regrainIterations: p.regrainIterations,
-    threads,
-  };
+function asBytes(data: Uint8Array | Uint8ClampedArray): Uint8Array {
+  return data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 export async function runTransfer(
   ctx: EngineContext,
   job: EngineJob,
   onProgress: (stage: Stage, fraction: number) => void,
+  onPreview?: (preview: EnginePreview) => void,
 ): Promise<TransferResult> {
   const timings = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
   let t0 = now();
@@ -106,15 +100,8 @@ export async function runTransfer(
   const sessionPromise = ctx.featureSession(params.layers);
   sessionPromise.catch(() => undefined);
 
-  const pipeline: CorePipeline = new ctx.core.Pipeline(
-    coreParams(params, ctx.backend.threads),
-    target.data instanceof Uint8Array ? target.data : new Uint8Array(target.data.buffer, target.data.byteOffset, target.data.byteLength),
-    target.width,
-    target.height,
-    reference.data instanceof Uint8Array ? reference.data : new Uint8Array(reference.data.buffer, reference.data.byteOffset, reference.data.byteLength),
-    reference.width,
-    reference.height,
-  );
+  // The core reads the parameters through its own table (the names are the package's).
+  const pipeline: CorePipeline = new ctx.core.Pipeline(params, ctx.backend.threads, asBytes(target.data), target.width, target.height, asBytes(reference.data), reference.width, reference.height);
   try {
     pipeline.setProgress((stage: string, fraction: number) => {
       // What this throws ends the core's stage early and is rethrown by the bound call.
@@ -130,12 +117,11 @@ export async function runTransfer(
     onProgress('features', 0);
     const session = await sessionPromise;
     ctx.checkAborted();
-    const images = [target, reference];
     for (let side = 0; side < 2; side++) {
-      const image = images[side];
-      await extractFeatures(session, planarRgb(image), {
-        height: image.height,
-        width: image.width,
+      // Features of the image the core analyses (the working-size reduction when reduced).
+      await extractFeatures(session, pipeline.analysisPlanarRgb(side), {
+        height: pipeline.analysisHeight(side),
+        width: pipeline.analysisWidth(side),
         layers: params.layers,
         tileSize: ctx.tileSize,
         sink: (layer: string, y0: number, x0: number, rows: number, cols: number, data: Float32Array, rowStride: number, planeStride: number) => {
@@ -169,13 +155,29 @@ export async function runTransfer(
 
     t0 = now();
     pipeline.finish();
-    if (!params.regrain) onProgress('regrain', 1);
+    if (params.regrain === 'none') onProgress('regrain', 1);
     timings.regrain = now() - t0;
+    ctx.checkAborted();
 
-    const rgba = pipeline.resultRgba();
+    const analysis = {
+      target: { width: pipeline.analysisWidth(0), height: pipeline.analysisHeight(0) },
+      reference: { width: pipeline.analysisWidth(1), height: pipeline.analysisHeight(1) },
+    };
+    const reduced = analysis.target.width !== target.width || analysis.target.height !== target.height;
+    if (onPreview && reduced) {
+      const preview = pipeline.resultRgba();
+      onPreview({ data: new Uint8ClampedArray(preview.buffer, preview.byteOffset, preview.byteLength), ...analysis.target });
+    }
+
+    t0 = now();
+    pipeline.upsample();
+    timings.upsample = now() - t0;
+
+    const rgba = pipeline.output();
     const result: TransferResult = {
       width: target.width,
       height: target.height,
+      analysis,
       data: new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength),
       timings,
       backend: { ...ctx.backend, features: session.backend === 'node' ? 'node' : (session.backend as 'webgpu' | 'wasm') },
@@ -187,8 +189,8 @@ export async function runTransfer(
       const nR = pipeline.superpixelCount(1);
       const directColors = pipeline.directColors();
       const intermediates: Intermediates = {
-        targetRgba: { data: new Uint8Array(target.data), width: target.width, height: target.height },
-        referenceRgba: { data: new Uint8Array(reference.data), width: reference.width, height: reference.height },
+        targetRgba: { data: pipeline.analysisRgba(0), ...analysis.target },
+        referenceRgba: { data: pipeline.analysisRgba(1), ...analysis.reference },
         labelsTarget,
         labelsReference,
         superpixelsTarget: nT,
@@ -200,6 +202,7 @@ export async function runTransfer(
         referenceColors: pipeline.meanColors(1),
         direct: pipeline.paintSuperpixels(0, directColors),
         fused: pipeline.fused(),
+        result: pipeline.result(),
       };
       if (nT <= ATTENTION_LIMIT && nR <= ATTENTION_LIMIT) intermediates.attention = pipeline.attentionRows(0, nT);
       result.intermediates = intermediates;

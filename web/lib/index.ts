@@ -12,7 +12,7 @@ import type { BackendInfo, ColorTransferOptions, ImageInput, Logger, RgbaImage, 
 
 export * from './types.js';
 export { SupercolorError } from './errors.js';
-export { DEFAULT_PARAMS, resolveParams, LAYERS } from './params.js';
+export { DEFAULT_PARAMS, defaultParams, resolveParams, requestedSuperpixels, LAYERS, PARAM_SCHEMA } from './params.js';
 
 /** A loaded colour-transfer engine. Create with createColorTransfer(); dispose() when done. */
 export interface ColorTransfer {
@@ -216,7 +216,7 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
 
   let worker: Promise<WorkerHandle> | undefined;
   let nextId = 1;
-  const pending = new Map<number, { resolve(r: TransferResult): void; reject(e: Error): void; onProgress?: TransferOptions['onProgress'] }>();
+  const pending = new Map<number, { resolve(r: TransferResult): void; reject(e: Error): void; onProgress?: TransferOptions['onProgress']; onPreview?: TransferOptions['onPreview'] }>();
   let disposed = false;
   let busy: Promise<unknown> = Promise.resolve();
   /** Jobs the current worker has been given and not answered yet (aborted ones included). */
@@ -258,6 +258,12 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
               } catch (error) {
                 // A throwing callback must not take the message loop (or the Node process) down.
                 log('error', `onProgress threw: ${(error as Error)?.message ?? String(error)}`);
+              }
+            } else if (message.type === 'preview') {
+              try {
+                pending.get(message.id)?.onPreview?.(message.preview);
+              } catch (error) {
+                log('error', `onPreview threw: ${(error as Error)?.message ?? String(error)}`);
               }
             } else if (message.type === 'result' || message.type === 'error') {
               if (message.id === null) return;
@@ -308,7 +314,7 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
       const handle = await worker;
       if (signal?.aborted) throw abortError(signal.reason);
       const id = nextId++;
-      const job: WireJob = { target: targetWire, reference: referenceWire, params: resolved, intermediates: opts.intermediates === true };
+      const job: WireJob = { target: targetWire, reference: referenceWire, params: resolved, intermediates: opts.intermediates === true, preview: typeof opts.onPreview === 'function' };
       const cancel = cooperative ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
       return new Promise<TransferResult>((resolve, reject) => {
         const onAbort = () => {
@@ -339,6 +345,7 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
             reject(e);
           },
           onProgress: opts.onProgress,
+          onPreview: opts.onPreview,
         });
         signal?.addEventListener('abort', onAbort, { once: true });
         running.set(id, cancel);

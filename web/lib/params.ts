@@ -1,78 +1,102 @@
-// Defaults (DESIGN.md §1) and validation of the method's parameters, before any work starts.
+// Defaults and validation of the method's parameters, before any work starts. Every fact about a
+// parameter (name, type, default, range) comes from PARAM_SCHEMA, generated from the C++ core's
+// table (src/core/params.cpp) by tools/gen-params.mjs; the same table validates again in the core.
 import { SupercolorError } from './errors.js';
-import type { LayerName, ResolvedParams, TransferParams } from './types.js';
+import { PARAM_SCHEMA, type ParamSpec, type ResolvedParams, type TransferParams } from './params.generated.js';
+import type { LayerName } from './types.js';
 
-export const LAYERS: readonly LayerName[] = ['relu1_2', 'relu2_1', 'relu2_2', 'relu3_1'];
+export { PARAM_SCHEMA };
+export type { ParamSpec, ResolvedParams, TransferParams };
 
-export const DEFAULT_PARAMS: Readonly<ResolvedParams> = Object.freeze({
-  superpixels: 0,
-  compactness: 10,
-  slicIterations: 10,
-  layers: ['relu1_2'] as LayerName[],
-  tau: 0.02,
-  deltaS: 10,
-  deltaC: 0.1,
-  epsilon: 1e-4,
-  sigmaG: 'adaptive' as const,
-  fusionRadius: 0.3,
-  regrain: true,
-  regrainSmoothness: 1,
-  regrainIterations: [4, 16, 32, 64, 64, 64],
-});
+const BY_NAME = new Map<string, ParamSpec>(PARAM_SCHEMA.map((spec) => [spec.name, spec]));
 
-const KNOWN = new Set(Object.keys(DEFAULT_PARAMS));
+/** VGG-19 layers whose features can be matched (the choices of `layers`). */
+export const LAYERS: readonly LayerName[] = BY_NAME.get('layers')!.choices as readonly LayerName[];
+
+function copy<T>(value: T): T {
+  return Array.isArray(value) ? ([...value] as T) : value;
+}
+
+/** Every parameter at its default (a fresh object). */
+export function defaultParams(): ResolvedParams {
+  return Object.fromEntries(PARAM_SCHEMA.map((spec) => [spec.name, copy(spec.default)])) as unknown as ResolvedParams;
+}
+
+/** The defaults, frozen. */
+export const DEFAULT_PARAMS: Readonly<ResolvedParams> = Object.freeze(defaultParams());
 
 function invalid(message: string): never {
   throw new SupercolorError('invalid_argument', message);
 }
 
-function finite(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) invalid(`${name} must be a finite number, got ${String(value)}`);
-  return value;
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return `an Array`;
+  if (typeof value === 'string') return `"${value}"`;
+  return String(value);
 }
 
-function positive(name: string, value: unknown): number {
-  const v = finite(name, value);
-  if (v <= 0) invalid(`${name} must be > 0, got ${v}`);
-  return v;
+function rangeText(spec: ParamSpec): string {
+  return `${spec.minExclusive ? '(' : '['}${spec.min}, ${spec.max}]`;
 }
 
-function integer(name: string, value: unknown, min: number, max: number): number {
-  const v = finite(name, value);
-  if (!Number.isInteger(v) || v < min || v > max) invalid(`${name} must be an integer in [${min}, ${max}], got ${v}`);
-  return v;
+function inRange(spec: ParamSpec, v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && (spec.minExclusive ? v > spec.min! : v >= spec.min!) && v <= spec.max!;
+}
+
+/** Checks one value against its row; throws SupercolorError('invalid_argument') naming it. */
+export function checkParam(spec: ParamSpec, value: unknown): void {
+  const name = spec.name;
+  switch (spec.type) {
+    case 'integer':
+      if (!inRange(spec, value) || !Number.isInteger(value)) invalid(`${name} must be an integer in ${rangeText(spec)}, got ${describe(value)}`);
+      return;
+    case 'number':
+      if (spec.keyword !== undefined && value === spec.keyword) return;
+      if (inRange(spec, value) || (spec.allowInfinity && value === Infinity)) return;
+      invalid(`${name} must be a number in ${rangeText(spec)}${spec.allowInfinity ? ' or Infinity' : ''}${spec.keyword ? ` or '${spec.keyword}'` : ''}, got ${describe(value)}`);
+    case 'boolean':
+      if (typeof value !== 'boolean') invalid(`${name} must be true or false, got ${describe(value)}`);
+      return;
+    case 'choice':
+      if (typeof value !== 'string' || !spec.choices!.includes(value)) invalid(`${name} must be one of ${spec.choices!.map((c) => `'${c}'`).join(', ')}, got ${describe(value)}`);
+      return;
+    case 'integerList':
+      if (!Array.isArray(value) || value.length === 0 || value.length > spec.maxLength!) invalid(`${name} must be an array of 1 to ${spec.maxLength} integers in ${rangeText(spec)}`);
+      value.forEach((v, i) => {
+        if (!inRange(spec, v) || !Number.isInteger(v)) invalid(`${name}[${i}] must be an integer in ${rangeText(spec)}, got ${describe(v)}`);
+      });
+      return;
+    case 'choiceList': {
+      const choices = spec.choices!;
+      if (!Array.isArray(value) || value.length === 0 || value.length > spec.maxLength!) invalid(`${name} must be a non-empty array of ${choices.map((c) => `'${c}'`).join(', ')}`);
+      const seen = new Set<unknown>();
+      for (const v of value) {
+        if (typeof v !== 'string' || !choices.includes(v)) invalid(`unknown ${name} entry ${describe(v)} (expected ${choices.join(', ')})`);
+        if (seen.has(v)) invalid(`${name} entry "${v}" given twice`);
+        seen.add(v);
+      }
+      return;
+    }
+  }
 }
 
 /** Fills defaults and validates; throws SupercolorError('invalid_argument') naming the bad value. */
 export function resolveParams(params: TransferParams = {}): ResolvedParams {
-  if (params === null || typeof params !== 'object') invalid('params must be an object');
-  for (const key of Object.keys(params)) {
-    if (!KNOWN.has(key)) invalid(`unknown parameter "${key}" (known: ${[...KNOWN].join(', ')})`);
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) invalid('params must be an object');
+  const resolved = defaultParams() as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(params)) {
+    const spec = BY_NAME.get(key);
+    if (!spec) invalid(`unknown parameter "${key}" (known: ${[...BY_NAME.keys()].join(', ')})`);
+    if (value === undefined) continue;
+    checkParam(spec, value);
+    resolved[key] = copy(value);
   }
-  const p = { ...DEFAULT_PARAMS, ...Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) } as ResolvedParams;
-  integer('superpixels', p.superpixels, 0, 2 ** 31 - 1);
-  positive('compactness', p.compactness);
-  integer('slicIterations', p.slicIterations, 1, 1000);
-  if (!Array.isArray(p.layers) || p.layers.length === 0) invalid('layers must be a non-empty array of layer names');
-  const seen = new Set<string>();
-  for (const layer of p.layers) {
-    if (!LAYERS.includes(layer)) invalid(`unknown layer "${String(layer)}" (expected ${LAYERS.join(', ')})`);
-    if (seen.has(layer)) invalid(`layer "${layer}" given twice`);
-    seen.add(layer);
-  }
-  positive('tau', p.tau);
-  positive('deltaS', p.deltaS);
-  positive('deltaC', p.deltaC);
-  positive('epsilon', p.epsilon);
-  if (p.sigmaG !== 'adaptive') positive('sigmaG', p.sigmaG);
-  if (p.fusionRadius !== Infinity) positive('fusionRadius', p.fusionRadius);
-  if (typeof p.regrain !== 'boolean') invalid(`regrain must be a boolean, got ${String(p.regrain)}`);
-  positive('regrainSmoothness', p.regrainSmoothness);
-  if (!Array.isArray(p.regrainIterations) || p.regrainIterations.length === 0 || p.regrainIterations.length > 16) {
-    invalid('regrainIterations must be an array of 1 to 16 iteration counts');
-  }
-  p.regrainIterations.forEach((n, i) => integer(`regrainIterations[${i}]`, n, 1, 10000));
-  return { ...p, layers: [...p.layers], regrainIterations: [...p.regrainIterations] };
+  return resolved as unknown as ResolvedParams;
+}
+
+/** SLIC's K requested for an image of n pixels (DESIGN.md 1.1: round(3·√n) when superpixels is 0). */
+export function requestedSuperpixels(params: Pick<ResolvedParams, 'superpixels'>, pixels: number): number {
+  return params.superpixels > 0 ? params.superpixels : Math.round(3 * Math.sqrt(pixels));
 }
 
 /** Image-dependent checks: K must not exceed the pixel count of either image. */

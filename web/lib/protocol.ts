@@ -1,6 +1,6 @@
 // Typed messages between the main thread and the worker. Large buffers are transferred.
 import type { SerializedError } from './errors.js';
-import type { EngineJob } from './engine.js';
+import type { EngineJob, EnginePreview } from './engine.js';
 import type { BackendInfo, Stage, TransferResult } from './types.js';
 
 export interface WorkerConfig {
@@ -44,6 +44,8 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; backend: Omit<BackendInfo, 'features'>; coreCancel?: CoreCancelFlag }
   | { type: 'progress'; id: number; stage: Stage; fraction: number }
+  /** The working-resolution result (only for jobs with `preview`), before upsampling. */
+  | { type: 'preview'; id: number; preview: EnginePreview }
   | { type: 'result'; id: number; result: TransferResult }
   | { type: 'error'; id: number | null; error: SerializedError }
   | { type: 'log'; level: 'error' | 'warn' | 'info' | 'debug'; message: string };
@@ -57,7 +59,7 @@ export function resultTransferables(result: TransferResult): ArrayBuffer[] {
   add(result.data);
   const i = result.intermediates;
   if (i) {
-    for (const view of [i.labelsTarget, i.labelsReference, i.superfeaturesTarget, i.superfeaturesReference, i.directColors, i.referenceColors, i.direct, i.fused, i.attention, i.targetRgba.data, i.referenceRgba.data]) add(view);
+    for (const view of [i.labelsTarget, i.labelsReference, i.superfeaturesTarget, i.superfeaturesReference, i.directColors, i.referenceColors, i.direct, i.fused, i.result, i.attention, i.targetRgba.data, i.referenceRgba.data]) add(view);
   }
   return [...buffers];
 }

@@ -1,40 +1,11 @@
 // Public types of the supercolor package: every option and result is typed here.
 
-/** VGG-19 layers whose features can be matched (DESIGN.md 1.2). */
-export type LayerName = 'relu1_2' | 'relu2_1' | 'relu2_2' | 'relu3_1';
+import type { TransferParams } from './params.generated.js';
 
-/** The method's parameters; every one is optional and defaults to the paper's / DESIGN.md §1. */
-export interface TransferParams {
-  /** SLIC superpixels K requested per image; 0 or undefined = round(3·√(H·W)). */
-  superpixels?: number;
-  /** SLIC compactness m (default 10). */
-  compactness?: number;
-  /** SLIC iterations (default 10). */
-  slicIterations?: number;
-  /** Feature layers (default ['relu1_2']); several are L2-normalised and concatenated. */
-  layers?: LayerName[];
-  /** Attention softmax temperature τ (eq. 1, default 0.02). */
-  tau?: number;
-  /** Spatial scale δs of Σ_i (eq. 6, default 10). */
-  deltaS?: number;
-  /** Colour scale δc of Σ_i (eq. 6, default 0.1). */
-  deltaC?: number;
-  /** Ridge ε added to Σ_i (default 1e-4). */
-  epsilon?: number;
-  /** Fusion bandwidth σ_g: 'adaptive' (default: per pixel, min_i D_i(p) + 1e-5) or a fixed value > 0. */
-  sigmaG?: number | 'adaptive';
-  /** Fusion neighbourhood radius in normalised coordinates (default 0.3; Infinity = all superpixels). */
-  fusionRadius?: number;
-  /** Pitié's regrain post-processing (default true). */
-  regrain?: boolean;
-  /** Regrain smoothness (default 1). */
-  regrainSmoothness?: number;
-  /** Regrain Jacobi iterations per level, finest first (default [4, 16, 32, 64, 64, 64]). */
-  regrainIterations?: number[];
-}
+export type { TransferParams, ResolvedParams, ParamSpec } from './params.generated.js';
 
-/** TransferParams with every default filled in. */
-export type ResolvedParams = Required<Omit<TransferParams, 'sigmaG'>> & { sigmaG: number | 'adaptive' };
+/** VGG-19 layers whose features can be matched (DESIGN.md 1.2; the choices of `layers`). */
+export type LayerName = NonNullable<TransferParams['layers']>[number];
 
 /** 8-bit RGBA pixels, row-major, no padding (the shape of ImageData). */
 export interface RgbaImage {
@@ -50,9 +21,13 @@ export interface RgbaImage {
  */
 export type ImageInput = RgbaImage | ImageData | ImageBitmap | Blob | string | URL | Uint8Array | ArrayBuffer;
 
-/** Stages reported by progress and timings, in order. */
-export type Stage = 'decode' | 'segment' | 'features' | 'match' | 'fuse' | 'regrain';
-export const STAGES: readonly Stage[] = ['decode', 'segment', 'features', 'match', 'fuse', 'regrain'];
+/**
+ * Stages reported by progress and timings, in order. segment … regrain run at the working
+ * resolution; upsample carries the result to the target's full size (a plain conversion when the
+ * target was analysed at full size).
+ */
+export type Stage = 'decode' | 'segment' | 'features' | 'match' | 'fuse' | 'regrain' | 'upsample';
+export const STAGES: readonly Stage[] = ['decode', 'segment', 'features', 'match', 'fuse', 'regrain', 'upsample'];
 
 export interface Progress {
   stage: Stage;
@@ -67,6 +42,11 @@ export interface TransferOptions {
   signal?: AbortSignal;
   /** Also return the intermediate results (label maps, c(i), fused image, attention for small N). */
   intermediates?: boolean;
+  /**
+   * Called once with the result at the working resolution as soon as it exists, before it is
+   * carried to full resolution (only when the target is larger than the working size).
+   */
+  onPreview?: (preview: RgbaImage & { data: Uint8ClampedArray }) => void;
 }
 
 /** Where the work ran. */
@@ -81,8 +61,12 @@ export interface BackendInfo {
   reason?: string;
 }
 
+/**
+ * Intermediate results. Every array is at the working (analysis) resolution of its image:
+ * targetRgba.width × targetRgba.height for the target, referenceRgba's size for the reference.
+ */
 export interface Intermediates {
-  /** The exact RGBA pixels used (after decoding and EXIF orientation). */
+  /** The exact RGBA pixels analysed (after decoding, EXIF orientation and reduction to the working size). */
   targetRgba: RgbaImage;
   referenceRgba: RgbaImage;
   /** Superpixel label maps, H×W int32, labels 0..N−1. */
@@ -102,13 +86,18 @@ export interface Intermediates {
   direct: Float32Array;
   /** Fused image before regrain, H×W×3 float32 (not clamped). */
   fused: Float32Array;
+  /** Final image at the working resolution (before upsampling), H×W×3 float32 in [0,1]. */
+  result: Float32Array;
   /** Attention matrix A, N_T×N_R, only when both N ≤ 4096. */
   attention?: Float32Array;
 }
 
 export interface TransferResult {
+  /** The target's full size in pixels. */
   width: number;
   height: number;
+  /** Sizes the two images were analysed at (equal to their own size at or below the working size). */
+  analysis: { target: { width: number; height: number }; reference: { width: number; height: number } };
   /** The recoloured image, RGBA 8-bit (the target's alpha is kept). */
   data: Uint8ClampedArray;
   /** Wall time of each stage in milliseconds. */

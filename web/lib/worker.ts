@@ -122,8 +122,11 @@ async function main(): Promise<void> {
             if (cancel !== undefined && Atomics.load(cancel, 0) !== 0) throw abortError();
           },
         };
-        const result = await runTransfer(context, job, (stage, fraction) =>
-          port.post({ type: 'progress', id, stage, fraction }),
+        const result = await runTransfer(
+          context,
+          job,
+          (stage, fraction) => port.post({ type: 'progress', id, stage, fraction }),
+          job.preview ? (preview) => port.post({ type: 'preview', id, preview }, [preview.data.buffer as ArrayBuffer]) : undefined,
         );
         port.post({ type: 'result', id, result }, resultTransferables(result));
       } catch (error) {
