@@ -139,12 +139,17 @@ LocalAffineModel fit_local_affine(const RgbImage& guide, const RgbImage& result,
   }
   const int w = guide.width, h = guide.height;
   const std::size_t n = guide.pixel_count();
+  // The filtered signal is the colour change p = result - guide, not the result itself: the
+  // ridge eps then pulls a window's model toward "add the window's mean change" (which keeps all
+  // of the target's detail) instead of toward "paint the window's mean colour" (which would
+  // flatten it). Output = guide + A guide + b, i.e. (A + Id) guide + b.
   // Products whose window means eq. 14-15 need: I (3), p (3), I I^T (6 unique), I p^T (9).
   Planes products{w, h, 21, std::vector<float>(21 * n)};
   parallel_for(ctx, 0, n, 4096, [&](std::size_t p0, std::size_t p1) {
     for (std::size_t p = p0; p < p1; ++p) {
       const float* I = &guide.rgb[3 * p];
-      const float* q = &result.rgb[3 * p];
+      const float q[3] = {result.rgb[3 * p] - I[0], result.rgb[3 * p + 1] - I[1],
+                          result.rgb[3 * p + 2] - I[2]};
       int k = 0;
       for (int c = 0; c < 3; ++c) products.plane(k++)[p] = I[c];
       for (int c = 0; c < 3; ++c) products.plane(k++)[p] = q[c];
@@ -191,7 +196,7 @@ LocalAffineModel fit_local_affine(const RgbImage& guide, const RgbImage& result,
         double b = pbar[c];
         for (int i = 0; i < 3; ++i) {
           const double a = inv[i][0] * cov[0][c] + inv[i][1] * cov[1][c] + inv[i][2] * cov[2][c];
-          coefficients.plane(3 * c + i)[p] = static_cast<float>(a);
+          coefficients.plane(3 * c + i)[p] = static_cast<float>(a + (i == c ? 1.0 : 0.0));
           b -= a * mu[i];
         }
         coefficients.plane(9 + c)[p] = static_cast<float>(b);

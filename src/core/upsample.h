@@ -28,8 +28,10 @@ struct LocalAffineModel {
   std::vector<float> coefficients;  // size 12 * width * height
 };
 
-// Fits result ~ A guide + b in every (2r+1)^2 window (eq. 14-15) and averages the coefficients of
-// the windows covering each pixel (eq. 16). guide and result: same size, float RGB.
+// Fits the colour change, result - guide ~ A' guide + b, in every (2r+1)^2 window (eq. 14-15,
+// with the change as the filtered image), averages the coefficients of the windows covering each
+// pixel (eq. 16), and stores A = A' + Id, so that the model maps guide to result. guide and
+// result: same size, float RGB.
 // Throws Error(kInvalidArgument) for different sizes, radius < 1 or epsilon <= 0.
 LocalAffineModel fit_local_affine(const RgbImage& guide, const RgbImage& result,
                                   const LocalAffineParams& params, const Context& ctx);

@@ -22,7 +22,7 @@ const { startServer } = await import('../../tools/serve.mjs');
 const { buildDemo } = await import('../../tools/build-demo.mjs');
 
 const ARTIFACTS = join(ROOT, 'out/test-artifacts/browser');
-const STAGES = ['decode', 'segment', 'features', 'match', 'fuse', 'regrain'];
+const STAGES = ['decode', 'segment', 'features', 'match', 'fuse', 'regrain', 'upsample'];
 const RUN_TIMEOUT = 240_000;
 
 let demoDir;

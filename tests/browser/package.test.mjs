@@ -16,7 +16,7 @@ import path from 'node:path';
 
 import { PAIR, ROOT, chromiumMissing as skip, compareRgb, distUrl, launchChromium, serve } from '../support.mjs';
 
-const STAGES = ['decode', 'segment', 'features', 'match', 'fuse', 'regrain'];
+const STAGES = ['decode', 'segment', 'features', 'match', 'fuse', 'regrain', 'upsample'];
 const TARGET_CROP = [160, 120, 160, 120];
 const REFERENCE_CROP = [200, 100, 160, 120];
 

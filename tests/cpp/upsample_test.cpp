@@ -15,7 +15,8 @@
 namespace supercolor {
 namespace {
 
-// eq. 14-15 per window, by direct sums over the clipped window; eq. 16 by direct averaging.
+// eq. 14-15 per window on the change p = result - guide, by direct sums over the clipped window;
+// eq. 16 by direct averaging; identity added back.
 std::vector<double> brute_force_coefficients(const RgbImage& guide, const RgbImage& result,
                                              int r, double eps) {
   const int w = guide.width, h = guide.height;
@@ -31,7 +32,7 @@ std::vector<double> brute_force_coefficients(const RgbImage& guide, const RgbIma
       int n = 0;
       for (int yy = std::max(0, y - r); yy <= std::min(h - 1, y + r); ++yy) {
         for (int xx = std::max(0, x - r); xx <= std::min(w - 1, x + r); ++xx) {
-          const Eigen::Vector3d I = pixel(guide, yy, xx), p = pixel(result, yy, xx);
+          const Eigen::Vector3d I = pixel(guide, yy, xx), p = pixel(result, yy, xx) - I;
           mu += I;
           pbar += p;
           sii += I * I.transpose();
@@ -46,7 +47,7 @@ std::vector<double> brute_force_coefficients(const RgbImage& guide, const RgbIma
       const Eigen::Matrix3d a = sigma.ldlt().solve(cov);  // column c: coefficients of output c
       double* out = &window[12 * (static_cast<std::size_t>(y) * w + x)];
       for (int c = 0; c < 3; ++c) {
-        for (int i = 0; i < 3; ++i) out[3 * c + i] = a(i, c);
+        for (int i = 0; i < 3; ++i) out[3 * c + i] = a(i, c) + (i == c ? 1.0 : 0.0);
         out[9 + c] = pbar(c) - a.col(c).dot(mu);
       }
     }

@@ -91,7 +91,7 @@ describe('runs', () => {
     assert.equal(report.output, out);
     assert.equal(report.width, 192);
     assert.equal(report.height, 128);
-    for (const stage of ['decode', 'segment', 'features', 'match', 'fuse', 'regrain']) {
+    for (const stage of ['decode', 'segment', 'features', 'match', 'fuse', 'regrain', 'upsample']) {
       assert.ok(typeof report.timings[stage] === 'number' && report.timings[stage] >= 0, stage);
     }
     assert.equal(report.backend.core, 'simd');
@@ -242,10 +242,12 @@ describe('errors', () => {
 
   test('SIGINT stops a run with exit 130 and writes nothing', async () => {
     const output = path.join(work, 'interrupted.png');
-    const child = spawn(process.execPath, [CLI, path.join(KODAK_PAIR, 'target.png'), path.join(KODAK_PAIR, 'reference.png'), '-o', output], { cwd: work });
+    // A slow run (literal eq. 4 over every superpixel), interrupted once the CLI has surely
+    // installed its handler (module loading takes a few hundred ms, more on a loaded machine).
+    const child = spawn(process.execPath, [CLI, path.join(KODAK_PAIR, 'target.png'), path.join(KODAK_PAIR, 'reference.png'), '-o', output, '--fusion-radius', 'inf', '--regrain-iterations', '64,64,64,64,64,64'], { cwd: work });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    setTimeout(() => child.kill('SIGINT'), 500);
+    setTimeout(() => child.kill('SIGINT'), 2000);
     const [code] = await new Promise((resolve) => child.on('exit', (...args) => resolve(args)));
     assert.equal(code, EXIT.aborted, stderr);
     assert.match(stderr, /interrupted/);

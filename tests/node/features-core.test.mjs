@@ -144,7 +144,7 @@ test('tiling through the core: super-features pooled from tiles equal the whole 
 
   /** Super-features of both sides, pooled from extractFeatures' tiles of side `tileSize`. */
   async function pooled(layers, tileSize) {
-    const pipeline = new M.Pipeline({ layers }, target.rgba, target.width, target.height, reference.rgba, reference.width, reference.height);
+    const pipeline = new M.Pipeline({ layers }, 1, target.rgba, target.width, target.height, reference.rgba, reference.width, reference.height);
     try {
       pipeline.segment();
       const s = await session(layers);

@@ -220,8 +220,8 @@ describe('cancellation', () => {
   test('aborting in any stage, then transferring again, works with both builds', async () => {
     const pair = pairs.kodak;
     for (const ct of [ctThreads, ctSimd]) {
-      const expected = await ct.transfer(pair.target, pair.reference, { regrain: true });
-      for (const at of ['decode', 'segment', 'features', 'match', 'fuse', 'regrain']) {
+      const expected = await ct.transfer(pair.target, pair.reference, { regrain: 'pitie' });
+      for (const at of ['decode', 'segment', 'features', 'match', 'fuse', 'regrain', 'upsample']) {
         const controller = new AbortController();
         const outcome = await ct
           .transfer(pair.target, pair.reference, {}, { signal: controller.signal, onProgress: ({ stage }) => stage === at && controller.abort() })
@@ -284,7 +284,7 @@ describe('validation', () => {
     'sigmaG word': { sigmaG: 'auto' },
     'fusionRadius 0': { fusionRadius: 0 },
     'fusionRadius NaN': { fusionRadius: NaN },
-    'regrain not boolean': { regrain: 'yes' },
+    'regrain not a mode': { regrain: 'yes' },
     'regrainSmoothness 0': { regrainSmoothness: 0 },
     'regrainIterations empty': { regrainIterations: [] },
     'regrainIterations fractional': { regrainIterations: [4, 1.5] },
@@ -359,7 +359,7 @@ describe('validation', () => {
 
   test('a caller buffer is not detached', async () => {
     const data = new Uint8Array(tiny.data);
-    await ctSimd.transfer({ data, width: 16, height: 16 }, { data, width: 16, height: 16 }, { regrain: false });
+    await ctSimd.transfer({ data, width: 16, height: 16 }, { data, width: 16, height: 16 }, { regrain: 'none' });
     assert.equal(data.length, 4 * 16 * 16);
   });
 });
@@ -399,7 +399,7 @@ describe('undecodable images', () => {
 
   test('the engine still works after decode errors', async () => {
     const small = downscale(pairs.pitie.target, 4);
-    const result = await ctSimd.transfer(small, small, { regrain: false });
+    const result = await ctSimd.transfer(small, small, { regrain: 'none' });
     assert.equal(result.width, small.width);
   });
 });
@@ -479,7 +479,7 @@ describe('intermediates', () => {
     assert.ok(mean / i.fused.length > 0.05 && mean / i.fused.length < 0.95);
 
     // Without regrain the output is the fused image, clamped and rounded.
-    const plain = await ctThreads.transfer(target, reference, { tau: 0.05, regrain: false }, { intermediates: true });
+    const plain = await ctThreads.transfer(target, reference, { tau: 0.05, regrain: 'none' }, { intermediates: true });
     for (let p = 0; p < h * w; p++) {
       for (let k = 0; k < 3; k++) {
         const expected = Math.round(Math.min(1, Math.max(0, plain.intermediates.fused[3 * p + k])) * 255);
@@ -490,7 +490,7 @@ describe('intermediates', () => {
 
   test('no attention matrix when N > 4096', async () => {
     const pair = pairs.pitie;
-    const result = await ctThreads.transfer(pair.target, pair.reference, { superpixels: 4200, slicIterations: 2, regrain: false }, { intermediates: true });
+    const result = await ctThreads.transfer(pair.target, pair.reference, { superpixels: 4200, slicIterations: 2, regrain: 'none' }, { intermediates: true });
     const i = result.intermediates;
     assert.ok(i.superpixelsTarget > 4096 || i.superpixelsReference > 4096, `N ${i.superpixelsTarget}/${i.superpixelsReference}`);
     assert.equal(i.attention, undefined);

@@ -89,8 +89,10 @@ function feedTiles(pipeline, side, layer, map, channels, mapHeight, mapWidth) {
 const TARGET = syntheticRgba(64, 48, 1);
 const REFERENCE = syntheticRgba(56, 40, 2);
 
+// params may carry `threads` (the constructor's own argument, default 1).
 function newPipeline(M, params = {}, target = TARGET, reference = REFERENCE) {
-  return new M.Pipeline(params, target.data, target.width, target.height,
+  const { threads = 1, ...method } = params;
+  return new M.Pipeline(method, threads, target.data, target.width, target.height,
                         reference.data, reference.width, reference.height);
 }
 
@@ -126,13 +128,14 @@ function runPipeline(M, params) {
     pipeline.fuse();
     const fused = pipeline.fused();
     pipeline.finish();
+    pipeline.upsample();
     return {
       labels, counts, direct, superfeatures, attention, fused, progress,
       channels: pipeline.superfeatureChannels(),
       meanColors: pipeline.meanColors(0),
       painted: pipeline.paintSuperpixels(0, direct),
       result: pipeline.result(),
-      rgba: pipeline.resultRgba(),
+      rgba: pipeline.output(),
       threads: pipeline.threads(),
     };
   } finally {
@@ -208,7 +211,7 @@ describe('supercolor wasm module', () => {
       assert.ok(r.rgba.buffer instanceof ArrayBuffer);
       assert.equal(r.rgba.buffer.byteLength, r.rgba.length);
       const stages = [...new Set(r.progress.map(([stage]) => stage))];
-      assert.deepEqual(stages, ['segment', 'features', 'match', 'fuse', 'regrain']);
+      assert.deepEqual(stages, ['segment', 'features', 'match', 'fuse', 'regrain', 'upsample']);
       for (const [, fraction] of r.progress) assert.ok(fraction >= 0 && fraction <= 1);
     });
   }
@@ -231,7 +234,7 @@ describe('supercolor wasm module', () => {
 
   test('fusion and regrain parameters reach the core', () => {
     const M = modules.simd;
-    const plain = runPipeline(M, { regrain: false, fusionRadius: Infinity });
+    const plain = runPipeline(M, { regrain: 'none', fusionRadius: Infinity });
     assert.deepEqual(plain.result, plain.fused.map((v) => Math.min(1, Math.max(0, v))));
     const other = runPipeline(M, { superpixels: 40, tau: 0.05, sigmaG: 0.05, regrainIterations: [2, 4] });
     assert.ok(other.counts[0] < results.simd.counts[0]);
@@ -385,7 +388,7 @@ describe('supercolor wasm module', () => {
       const M = await loadCore(${JSON.stringify(wasmModuleUrl('threads'))}, 'threads', 4);
       const w = 32, h = 24, n = w * h;
       const img = new Uint8Array(4 * n).map((_, i) => (i * 37) % 256);
-      const p = new M.Pipeline({ threads: 4 }, img, w, h, img, w, h);
+      const p = new M.Pipeline({}, 4, img, w, h, img, w, h);
       p.segment();
       console.log('segmented', p.superpixelCount(0));
       p.delete();

@@ -6,6 +6,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "core/colorspace.h"
 #include "io/image_io.h"
 
 namespace supercolor::test {
@@ -112,6 +113,47 @@ RgbImage resize(const RgbImage& image, int width, int height) {
     }
   }
   return out;
+}
+
+std::vector<float> lab_of(const RgbImage& image) {
+  std::vector<float> lab(image.rgb.size());
+  srgb_to_lab(image.rgb.data(), lab.data(), image.pixel_count());
+  return lab;
+}
+
+// Mean SSIM of two single-channel images over 7x7 windows (Wang et al. 2004 constants for a
+// dynamic range of 100, the L* range).
+double ssim(const std::vector<double>& a, const std::vector<double>& b, int width, int height) {
+  const double c1 = std::pow(0.01 * 100, 2), c2 = std::pow(0.03 * 100, 2);
+  double total = 0;
+  int windows = 0;
+  for (int y0 = 0; y0 + 7 <= height; y0 += 3) {
+    for (int x0 = 0; x0 + 7 <= width; x0 += 3) {
+      double ma = 0, mb = 0;
+      for (int y = y0; y < y0 + 7; ++y)
+        for (int x = x0; x < x0 + 7; ++x) {
+          ma += a[std::size_t(y) * width + x];
+          mb += b[std::size_t(y) * width + x];
+        }
+      ma /= 49;
+      mb /= 49;
+      double va = 0, vb = 0, cov = 0;
+      for (int y = y0; y < y0 + 7; ++y)
+        for (int x = x0; x < x0 + 7; ++x) {
+          const double da = a[std::size_t(y) * width + x] - ma;
+          const double db = b[std::size_t(y) * width + x] - mb;
+          va += da * da;
+          vb += db * db;
+          cov += da * db;
+        }
+      va /= 48;
+      vb /= 48;
+      cov /= 48;
+      total += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+      ++windows;
+    }
+  }
+  return total / windows;
 }
 
 }  // namespace supercolor::test

@@ -24,4 +24,10 @@ RgbImage crop(const RgbImage& image, int x0, int y0, int w, int h);
 // Bilinear downscale/upscale to the given size (for small versions of the test photos).
 RgbImage resize(const RgbImage& image, int width, int height);
 
+// CIELab of every pixel (3 floats per pixel).
+std::vector<float> lab_of(const RgbImage& image);
+// Mean SSIM of two single-channel images over 7x7 windows every 3 pixels (Wang et al. 2004
+// constants for a dynamic range of 100, the L* range).
+double ssim(const std::vector<double>& a, const std::vector<double>& b, int width, int height);
+
 }  // namespace supercolor::test
