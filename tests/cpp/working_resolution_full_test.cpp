@@ -79,8 +79,11 @@ struct Bound {
 
 TEST(WorkingResolutionFull, DefaultModeStaysCloseToFullResolutionAnalysisOnRealPhotos) {
   const Bound bounds[] = {
-      {"01_landscape_day_sunset", 4.0, 26, 0.986},
-      {"03_architecture_day_night", 7.0, 24, 0.990},
+      // Measured (default 1.5 MP vs full analysis of the ~3 MP reductions):
+      // 01: MAD 2.05 1.99 2.04, p99 13 13 13, SSIM(L*) 0.9953
+      // 03: MAD 3.15 1.80 2.08, p99 13 9 9, SSIM(L*) 0.9964
+      {"01_landscape_day_sunset", 4.1, 26, 0.9906},
+      {"03_architecture_day_night", 6.3, 26, 0.9928},
   };
   for (const Bound& bound : bounds) {
     const std::string dir = large_dir(bound.pair);
