@@ -76,7 +76,7 @@ std::vector<ParamSpec> make_specs() {
     ParamSpec s{"superpixels", ParamType::kInteger};
     s.min = 0;
     s.max = kIntMax;
-    s.doc = "SLIC superpixels K requested per image; 0 = round(3*sqrt(H*W)) (DESIGN.md 1.1)";
+    s.doc = "SLIC superpixels K requested per image; 0 = round(3*sqrt(H*W)) (method.md §1.1)";
     s.get = [](const Params& p) { return ParamValue::of(p.slic.superpixels); };
     s.set = [](Params& p, const ParamValue& v) { p.slic.superpixels = static_cast<int>(v.number); };
     add(s);
@@ -86,7 +86,7 @@ std::vector<ParamSpec> make_specs() {
     s.min = 0;
     s.min_exclusive = true;
     s.max = 1e6;
-    s.doc = "SLIC compactness m (DESIGN.md 1.1)";
+    s.doc = "SLIC compactness m (method.md §1.1)";
     s.get = [](const Params& p) { return ParamValue::of(p.slic.compactness); };
     s.set = [](Params& p, const ParamValue& v) {
       p.slic.compactness = static_cast<float>(v.number);
@@ -108,7 +108,7 @@ std::vector<ParamSpec> make_specs() {
     s.max_length = static_cast<int>(s.choices.size());
     s.doc =
         "VGG-19 layers whose features are matched; several are L2-normalised per superpixel and "
-        "concatenated (DESIGN.md 1.2)";
+        "concatenated (method.md §1.2)";
     s.get = [](const Params& p) { return ParamValue::of(p.layers); };
     s.set = [](Params& p, const ParamValue& v) { p.layers = v.strings; };
     add(s);
@@ -148,7 +148,7 @@ std::vector<ParamSpec> make_specs() {
     s.min = 0;
     s.min_exclusive = true;
     s.max = 1;
-    s.doc = "ridge epsilon added to Sigma_i (DESIGN.md 1.6)";
+    s.doc = "ridge epsilon added to Sigma_i (method.md §1.6)";
     s.get = [](const Params& p) { return ParamValue::of(p.fusion.epsilon); };
     s.set = [](Params& p, const ParamValue& v) { p.fusion.epsilon = v.number; };
     add(s);
@@ -226,7 +226,7 @@ std::vector<ParamSpec> make_specs() {
     s.doc =
         "working resolution in megapixels: larger images are analysed on an antialiased "
         "reduction and the transfer is carried to full resolution; Infinity = analyse at full "
-        "resolution (DESIGN.md 1.9)";
+        "resolution (method.md §1.9)";
     s.get = [](const Params& p) { return ParamValue::of(p.analysis_megapixels); };
     s.set = [](Params& p, const ParamValue& v) { p.analysis_megapixels = v.number; };
     add(s);
