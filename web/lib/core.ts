@@ -52,3 +52,13 @@ export interface CoreModule {
 }
 
 export type CoreKind = 'threads' | 'simd';
+
+/** The factory an Emscripten core build exports (MODULARIZE + EXPORT_ES6). */
+export type CoreFactory = (options: Record<string, unknown>) => Promise<
+  CoreModule & { PThread?: { unusedWorkers: { unref?(): void }[]; runningWorkers: { unref?(): void }[] } }
+>;
+
+/** Pool size of the threaded build: the core uses at most pool + 1 threads. */
+export function poolSize(threads: number): number {
+  return Math.max(1, Math.min(threads, 16) - 1);
+}
