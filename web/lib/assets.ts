@@ -23,6 +23,14 @@ export interface PackageAssets {
   models: Record<string, string>;
 }
 
+/**
+ * Where onnxruntime-web's runtime files are, when the app's bundler does not say (its own
+ * `new URL(…, import.meta.url)` references do in Vite and webpack): undefined here; the package's
+ * self-contained browser build (dist/web/, tools/bundle-web.mjs) sets it to onnxruntime-web's
+ * dist/ beside the package in node_modules.
+ */
+export const DEFAULT_ORT_WASM_PATHS: string | undefined = undefined;
+
 /** The model files of models/manifest.json, by name. */
 export const MODEL_FILES = ['vgg19-relu1_2.onnx', 'vgg19-relu2_1.onnx', 'vgg19-relu2_2.onnx', 'vgg19-relu3_1.onnx'] as const;
 

@@ -26,7 +26,8 @@ export interface CorePipeline {
   fuse(): void;
   fused(): Float32Array;
   finish(): void;
-  resultRgba(): Uint8Array;
+  /** A copy out of wasm memory (an ArrayBuffer of its own, even in the threaded build). */
+  resultRgba(): Uint8Array<ArrayBuffer>;
   delete(): void;
 }
 

@@ -10,7 +10,7 @@
 // a direct import of this module loads it through a specifier no bundler follows.
 import { abortError, deserializeError, SupercolorError } from './errors.js';
 import { browserThreads, hasWasmSimd, isNode, threadSupport } from './detect.js';
-import { packageAssets } from './assets.js';
+import { DEFAULT_ORT_WASM_PATHS, packageAssets } from './assets.js';
 import { installedHost, type Host, type WorkerHandle } from './host.js';
 import { checkParamsForImages, DEFAULT_PARAMS, resolveParams } from './params.js';
 import type { FromWorker, WireImage, WireJob, WorkerConfig } from './protocol.js';
@@ -87,7 +87,7 @@ function currentHost(): Promise<Host> {
 
 /** The result's pixels in a buffer of their own (never a view of shared memory), as ImageData wants. */
 function ownPixels(result: TransferResult): TransferResult {
-  const data = result.data as Uint8ClampedArray;
+  const data = result.data as Uint8ClampedArray<ArrayBufferLike>;
   if (!(data.buffer instanceof ArrayBuffer)) result.data = new Uint8ClampedArray(data);
   return result;
 }
@@ -216,7 +216,7 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
     assets: packageAssets(base),
     modelBytes: options.modelBytes,
     featureBackend: options.featureBackend ?? 'auto',
-    ortWasmPaths: options.ortWasmPaths,
+    ortWasmPaths: options.ortWasmPaths ?? DEFAULT_ORT_WASM_PATHS,
     tileSize: options.tileSize ?? 512,
     // ONNX Runtime's threads do not depend on the core build (onnxruntime-web falls back to one
     // where the page is not cross-origin isolated).

@@ -109,8 +109,9 @@ export interface Intermediates {
 export interface TransferResult {
   width: number;
   height: number;
-  /** The recoloured image, RGBA 8-bit (the target's alpha is kept). */
-  data: Uint8ClampedArray;
+  /** The recoloured image, RGBA 8-bit (the target's alpha is kept), in a buffer of its own (never
+   *  shared memory): `new ImageData(result.data, result.width, result.height)` takes it as is. */
+  data: Uint8ClampedArray<ArrayBuffer>;
   /** Wall time of each stage in milliseconds. */
   timings: Record<Stage, number>;
   backend: BackendInfo;

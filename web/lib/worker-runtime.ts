@@ -19,6 +19,8 @@ export interface WorkerPlatform {
   /** The bytes at a URL; rejects with a SupercolorError naming the URL. */
   readBytes(url: string): Promise<Uint8Array>;
   decodeBlob?(blob: Blob, what: string): Promise<RgbaImage>;
+  /** Threads ONNX Runtime may use (default config.featureThreads). */
+  featureThreads?(config: WorkerConfig): number;
 }
 
 class WorkerState {
@@ -51,7 +53,7 @@ class WorkerState {
           const bytes = this.config.modelBytes ?? (await this.platform.readBytes(url));
           return createFeatureSession(bytes, entry, {
             backend,
-            numThreads: this.config.featureThreads,
+            numThreads: this.platform.featureThreads?.(this.config) ?? this.config.featureThreads,
             wasmPaths: this.config.ortWasmPaths,
             log: (message: string) => this.log('warn', message.replace(/^supercolor: /, '')),
           });

@@ -40,5 +40,12 @@ runWorker(
     loadCore: (config, log) => loadCoreInBrowser(config.assets.core[config.core], config.core, config.threads, log),
     readBytes: fetchBytes,
     decodeBlob: blobToRgba,
+    // onnxruntime-web starts its threads as module workers of its own script
+    // (new Worker(import.meta.url, { name: 'em-pthread' })). Bundled into an app, that script is
+    // the app's chunk that holds it: with Vite's default worker format (iife) that is this
+    // worker's bundle, which also holds a second ONNX Runtime build, and the threads never start
+    // (the session hangs). So ONNX Runtime runs on one thread unless its own files are served
+    // (ortWasmPaths: it then loads its .mjs from there and starts its threads from it).
+    featureThreads: (config) => (config.ortWasmPaths ? config.featureThreads : 1),
   },
 );
