@@ -16,7 +16,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -227,6 +227,48 @@ describe('the packed package in web apps', { skip }, () => {
   test('no bundler (import map, the package\'s browser build)', { timeout: 180_000 }, async () => {
     const app = await makeApp('plain');
     await checkStatic(app, 'index.html');
+  });
+
+  test('a file that cannot be loaded rejects with its URL, never hangs', { timeout: 120_000 }, async () => {
+    const app = await makeApp('plain', 'plain-failures');
+    const openApp = async (server) => {
+      const page = await browser.context.newPage();
+      await page.goto(`${server.url}index.html`);
+      await page.waitForFunction(() => window.__supercolor !== undefined, null, { timeout: 60_000 });
+      return page;
+    };
+    // The worker script missing: the transfer rejects (naming it) instead of waiting.
+    // (A server of its own: another origin, so nothing comes from the HTTP cache.)
+    const worker = path.join(app, 'node_modules/supercolor/dist/web/worker.js');
+    renameSync(worker, `${worker}.gone`);
+    let server = await serve(app, false);
+    try {
+      const page = await openApp(server);
+      const result = await page.evaluate(() => window.__supercolor);
+      assert.equal(result.ok, false);
+      assert.match(result.message, /worker\.js beside http:\/\/127\.0\.0\.1:\d+\/node_modules\/supercolor\/dist\/web\/index\.js.*could not be loaded/, result.message);
+      await page.close();
+    } finally {
+      await server.close();
+      renameSync(`${worker}.gone`, worker);
+    }
+
+    // A folder with the core but no models; a folder that does not exist.
+    cpSync(path.join(app, 'node_modules/supercolor/wasm'), path.join(app, 'partial/wasm'), { recursive: true });
+    server = await serve(app, false);
+    try {
+      const page = await openApp(server);
+      const attempt = (options) => page.evaluate((o) => window.__supercolorTry(o), options);
+      const noCore = await attempt({ baseUrl: '/nowhere/' });
+      assert.equal(noCore.code, 'backend_unavailable', JSON.stringify(noCore));
+      assert.ok(noCore.message.includes(`${server.url}nowhere/wasm/supercolor-simd.wasm`) && /HTTP 404/.test(noCore.message), noCore.message);
+      const noModel = await attempt({ baseUrl: '/partial/' });
+      assert.equal(noModel.code, 'backend_unavailable', JSON.stringify(noModel));
+      assert.ok(noModel.message.includes(`${server.url}partial/models/manifest.json`) && /HTTP 404/.test(noModel.message), noModel.message);
+      await page.close();
+    } finally {
+      await server.close();
+    }
   });
 
   test('TypeScript: strict, moduleResolution bundler and nodenext', { timeout: 120_000 }, async () => {

@@ -10,6 +10,18 @@ function base64(bytes) {
 }
 
 export async function run({ createColorTransfer }, options = {}) {
+  // For the test's failure checks: one transfer with these options; {ok} or the error's {code, message}.
+  window.__supercolorTry = async (tryOptions) => {
+    try {
+      const ct = await createColorTransfer({ ...options, ...tryOptions, logger: () => undefined });
+      const { target, reference } = makePair();
+      await ct.transfer(target, reference);
+      ct.dispose();
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, code: error?.code, message: String(error?.message ?? error) };
+    }
+  };
   const logs = [];
   const status = document.getElementById('status');
   try {
