@@ -138,11 +138,13 @@ describe('the packed package in web apps', { skip }, () => {
   });
 
   /** Opens `url` and checks the page's transfer against the Node result; `core`: the build expected. */
-  async function checkPage(url, core) {
+  async function checkPage(url, core, { namedAssets = true } = {}) {
     const page = await browser.context.newPage();
     const problems = [];
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
     page.on('requestfailed', (request) => problems.push(`requestfailed: ${request.url()} ${request.failure()?.errorText}`));
+    const requests = [];
+    page.on('request', (request) => requests.push(new URL(request.url()).pathname));
     try {
       await page.goto(url);
       await page.waitForFunction(() => window.__supercolor !== undefined, null, { timeout: 90_000 });
@@ -159,17 +161,27 @@ describe('the packed package in web apps', { skip }, () => {
       const diff = compareRgb(data, nodeResult);
       assert.ok(diff.max <= 1, `the page's result differs from Node's by ${diff.max}/255 (${diff.differing} values)`);
       assert.deepEqual(problems, []);
+      // Only what the page needs: no WebGPU runtime without an adapter (headless Chromium offers
+      // none), only the model of the default layer, only the core build in use. (webpack names
+      // its emitted assets by hash only: nothing to tell them apart by.)
+      if (!namedAssets) return result;
+      const fetched = (re) => requests.filter((p) => re.test(p));
+      assert.deepEqual(fetched(/jsep/), [], 'the WebGPU build of ONNX Runtime was fetched');
+      assert.equal(fetched(/ort-wasm-simd-threaded[^/]*\.wasm$/).length, 1, requests.join('\n'));
+      assert.deepEqual(fetched(/vgg19-relu(2_1|2_2|3_1)/), [], 'an unused model was fetched');
+      assert.equal(fetched(/vgg19-relu1_2[^/]*\.onnx$/).length, 1, requests.join('\n'));
+      assert.deepEqual(fetched(new RegExp(`supercolor-${core === 'threads' ? 'simd' : 'threads'}`)), [], 'the other core build was fetched');
       return result;
     } finally {
       await page.close();
     }
   }
 
-  async function checkStatic(root, entry) {
+  async function checkStatic(root, entry, options) {
     for (const isolation of [true, false]) {
       const server = await serve(root, isolation);
       try {
-        await checkPage(new URL(entry, server.url).href, isolation ? 'threads' : 'simd');
+        await checkPage(new URL(entry, server.url).href, isolation ? 'threads' : 'simd', options);
       } finally {
         await server.close();
       }
@@ -212,7 +224,7 @@ describe('the packed package in web apps', { skip }, () => {
     assert.equal(build.code, 0, build.stdout + build.stderr);
     cpSync(path.join(app, 'index.html'), path.join(app, 'dist/index.html'));
     sizes.webpack = mb(folderSize(path.join(app, 'dist')));
-    await checkStatic(path.join(app, 'dist'), 'index.html');
+    await checkStatic(path.join(app, 'dist'), 'index.html', { namedAssets: false });
   });
 
   test('esbuild', { timeout: 180_000 }, async () => {

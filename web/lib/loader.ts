@@ -7,11 +7,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { poolSize, type CoreFactory, type CoreKind, type CoreModule } from './core.js';
 import { SupercolorError } from './errors.js';
+import type { LogLevel } from './types.js';
 
 export { poolSize } from './core.js';
 
-/** Loads the core build whose ES module is `moduleUrl` (a file: URL; its .wasm lies beside it). */
-export async function loadCore(moduleUrl: string, kind: CoreKind, threads = 1): Promise<CoreModule> {
+/**
+ * Loads the core build whose ES module is `moduleUrl` (a file: URL; its .wasm lies beside it).
+ * `log` receives what the core prints (default: Emscripten's, the console).
+ */
+export async function loadCore(moduleUrl: string, kind: CoreKind, threads = 1, log?: (level: LogLevel, message: string) => void): Promise<CoreModule> {
   try {
     const file = fileURLToPath(moduleUrl);
     const dir = path.dirname(file);
@@ -24,6 +28,7 @@ export async function loadCore(moduleUrl: string, kind: CoreKind, threads = 1): 
     const module = await factory({
       wasmBinary,
       locateFile: (name: string) => path.join(dir, name),
+      ...(log ? { print: (text: string) => log('debug', `core: ${text}`), printErr: (text: string) => log('warn', `core: ${text}`) } : {}),
       ...(kind === 'threads' ? { pthreadPoolSize: poolSize(threads) } : {}),
     });
     // Idle pool threads must not keep the Node process alive.

@@ -14,7 +14,7 @@ runWorker(
     listen: (handler) => port.on('message', handler),
   },
   {
-    loadCore: (config) => loadCore(config.assets.core[config.core].module, config.core, config.threads),
+    loadCore: (config, log) => loadCore(config.assets.core[config.core].module, config.core, config.threads, log),
     readBytes,
   },
 );
