@@ -4,7 +4,7 @@
 // Run: node --test tests/node/pack.test.mjs
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -44,7 +44,7 @@ after(() => {
 describe('npm pack', () => {
   test('the tarball holds the built package and nothing from the source tree', () => {
     const files = packed.files.map((f) => f.path);
-    for (const needed of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/worker.js', 'dist/node.js', 'dist/node.d.ts', 'dist/node-worker.js', 'dist/pthread-worker.js', 'dist/web/index.js', 'dist/web/worker.js', 'dist/cli.js', 'dist/features/index.mjs', 'dist/features/index.d.mts', 'models/manifest.json', 'models/vgg19-relu1_2.onnx', 'wasm/supercolor-simd.mjs', 'wasm/supercolor-simd.wasm', 'wasm/supercolor-threads.mjs', 'wasm/supercolor-threads.wasm', 'wasm/supercolor-threads.worker.js']) {
+    for (const needed of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/worker.js', 'dist/node.js', 'dist/node.d.ts', 'dist/node-worker.js', 'dist/pthread-worker.js', 'dist/web/index.js', 'dist/web/worker.js', 'dist/cli.js', 'docs/web-apps.md', 'dist/features/index.mjs', 'dist/features/index.d.mts', 'models/manifest.json', 'models/vgg19-relu1_2.onnx', 'wasm/supercolor-simd.mjs', 'wasm/supercolor-simd.wasm', 'wasm/supercolor-threads.mjs', 'wasm/supercolor-threads.wasm', 'wasm/supercolor-threads.worker.js']) {
       assert.ok(files.includes(needed), `${needed} is not in the tarball`);
     }
     // Every model of the manifest ships.
@@ -137,6 +137,28 @@ describe('installed into an empty folder', () => {
     const inline = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app, timeout: 120_000 });
     assert.equal(inline.code, 0, inline.stderr);
     assert.equal(JSON.parse(inline.stdout.trim().split('\n').pop()).checksum, report.checksum);
+  });
+
+  test('without onnxruntime-node: the fallback to onnxruntime-web is told to the logger, nothing is printed', async () => {
+    const ortNode = path.join(app, 'node_modules/onnxruntime-node');
+    renameSync(ortNode, `${ortNode}.away`);
+    try {
+      const script = `
+        import { createColorTransfer } from 'supercolor';
+        const logs = [];
+        const ct = await createColorTransfer({ core: 'simd', logger: (level, message) => logs.push(level + ': ' + message) });
+        const w = 32, h = 32, data = new Uint8Array(4 * w * h).map((_, i) => (i * 37) % 251);
+        const result = await ct.transfer({ data, width: w, height: h }, { data: data.slice().reverse(), width: w, height: h });
+        console.log(JSON.stringify({ features: result.backend.features, logs }));`;
+      const { code, stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app, timeout: 120_000 });
+      assert.equal(code, 0, stderr);
+      assert.equal(stderr, '', 'something was printed instead of going to the logger');
+      const report = JSON.parse(stdout.trim().split('\n').pop());
+      assert.equal(report.features, 'wasm');
+      assert.ok(report.logs.some((line) => /^warn: .*onnxruntime-node|^warn: .*backend node.*falling back to wasm/.test(line)), report.logs.join(' | '));
+    } finally {
+      renameSync(`${ortNode}.away`, ortNode);
+    }
   });
 
   test('the package\'s types resolve for a TypeScript user', async () => {
