@@ -24,7 +24,7 @@ export async function loadCore(moduleUrl: string, kind: CoreKind, threads = 1, l
     g.__dirname ??= dir;
     g.require ??= createRequire(file);
     const wasmBinary = await readFile(file.replace(/\.mjs$/, '.wasm'));
-    const factory = ((await import(moduleUrl)) as { default: CoreFactory }).default;
+    const factory = ((await import(/* @vite-ignore */ /* webpackIgnore: true */ moduleUrl)) as { default: CoreFactory }).default;
     const module = await factory({
       wasmBinary,
       locateFile: (name: string) => path.join(dir, name),
