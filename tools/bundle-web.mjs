@@ -1,11 +1,19 @@
-// Bundles the package for a browser page that has no bundler of its own (the demo, the browser
-// tests): dist/index.js and dist/worker.js become two ES modules beside each other (the API finds
-// its worker with new URL('./worker.js', import.meta.url)), with the core builds, the models and
-// onnxruntime-web's runtime files copied next to them. Nothing is fetched from elsewhere.
+// Bundles the package for a browser page that has no bundler of its own.
 //
-//   node tools/bundle-web.mjs OUT_DIR      -> OUT_DIR/{index.js, worker.js, wasm/, models/, ort/}
+// 1. bundleWeb(OUT_DIR) (the in-repo pages: the browser tests): dist/index.js and dist/worker.js
+//    become two ES modules beside each other (the API finds its worker with
+//    new URL('./worker.js', import.meta.url)), with the core builds, the models and
+//    onnxruntime-web's runtime files copied next to them. Nothing is fetched from elsewhere.
 //
-// In the page: createColorTransfer({ baseUrl: OUT_DIR_URL, ortWasmPaths: OUT_DIR_URL + 'ort/' }).
+//      node tools/bundle-web.mjs OUT_DIR      -> OUT_DIR/{index.js, worker.js, wasm/, models/, ort/}
+//
+//    In the page: createColorTransfer({ baseUrl: OUT_DIR_URL, ortWasmPaths: OUT_DIR_URL + 'ort/' }).
+//
+// 2. bundlePackageWeb() (run by tools/build.sh; shipped as `supercolor/web`): the same two bundles
+//    in dist/web/, with no copies: they find the package's wasm/ and models/ two folders up, and
+//    onnxruntime-web's runtime in node_modules beside the package, so a page serving node_modules
+//    needs no option at all (web apps without a bundler; docs/web-apps.md).
+//
 // The copy functions (copyCore, copyModels, copyOrtRuntime) are shared with tools/build-demo.mjs.
 import { build } from 'esbuild';
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
@@ -72,8 +80,6 @@ export async function bundleWeb(outDir) {
     platform: 'browser',
     target: 'es2022',
     outdir: outDir,
-    // Node-only code paths are behind `isNode` checks and dynamic imports.
-    external: ['node:*', 'onnxruntime-node'],
     logLevel: 'warning',
   });
   await copyCore(outDir);
@@ -82,10 +88,48 @@ export async function bundleWeb(outDir) {
   return outDir;
 }
 
+/**
+ * dist/web/: the package's browser build for pages without a bundler (see above). The asset URLs
+ * of dist/assets.js are rewritten for the bundle's place (dist/web/ instead of dist/), and the
+ * default onnxruntime-web location is set to node_modules/onnxruntime-web/dist/.
+ */
+export async function bundlePackageWeb(outDir = join(root, 'dist/web')) {
+  await mkdir(outDir, { recursive: true });
+  const relocate = {
+    name: 'supercolor-web-assets',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]dist[\\/]assets\.js$/ }, async (args) => {
+        let code = await readFile(args.path, 'utf8');
+        const before = code;
+        code = code.replaceAll("'../wasm/", "'../../wasm/").replaceAll("'../models/", "'../../models/");
+        code = code.replace(/export const DEFAULT_ORT_WASM_PATHS = undefined;/, "export const DEFAULT_ORT_WASM_PATHS = new URL('../../../onnxruntime-web/dist/', import.meta.url).href;");
+        if (code === before || !code.includes('../../../onnxruntime-web/')) throw new Error('dist/assets.js is not as bundlePackageWeb expects');
+        return { contents: code, loader: 'js' };
+      });
+    },
+  };
+  await build({
+    entryPoints: { index: join(root, 'dist/index.js'), worker: join(root, 'dist/worker.js') },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    outdir: outDir,
+    chunkNames: 'chunks/[name]-[hash]',
+    plugins: [relocate],
+    logLevel: 'warning',
+  });
+  return outDir;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  if (!process.argv[2]) {
-    console.error('usage: node tools/bundle-web.mjs OUT_DIR');
+  if (process.argv[2] === '--package') {
+    console.log(`bundle-web: ${await bundlePackageWeb()}`);
+  } else if (!process.argv[2]) {
+    console.error('usage: node tools/bundle-web.mjs OUT_DIR | --package');
     process.exit(2);
+  } else {
+    console.log(`bundle-web: ${await bundleWeb(process.argv[2])}`);
   }
-  console.log(`bundle-web: ${await bundleWeb(process.argv[2])}`);
 }

@@ -1,5 +1,6 @@
 // PNG/JPEG decoding and encoding on the caller's thread, through the non-threaded core build
-// (stb_image / stb_image_write). For Node, where there is no browser decoder.
+// (stb_image / stb_image_write). Node only (exported by the Node entry, node.ts): browsers have
+// their own decoders (createImageBitmap) and encoders (canvas.convertToBlob).
 import { loadCore } from './loader.js';
 import type { CoreModule } from './core.js';
 import { errorCode, SupercolorError } from './errors.js';
@@ -9,6 +10,7 @@ let core: Promise<CoreModule> | undefined;
 
 function codecCore(): Promise<CoreModule> {
   core ??= loadCore(new URL('../wasm/supercolor-simd.mjs', import.meta.url).href, 'simd');
+  core.catch(() => (core = undefined));
   return core;
 }
 
@@ -17,7 +19,18 @@ function rethrow(error: unknown, fallback: 'decode_failed' | 'encode_failed'): n
   throw new SupercolorError(e.code === undefined ? fallback : errorCode(e.code), e.message ?? String(error));
 }
 
-/** Decodes PNG/JPEG/... bytes to RGBA (JPEG EXIF orientation applied). */
+function pixels(image: RgbaImage, what: string): Uint8Array {
+  const { data, width, height } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new SupercolorError('invalid_argument', `${what}: invalid size ${String(width)}x${String(height)}`);
+  }
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray) || data.length !== 4 * width * height) {
+    throw new SupercolorError('invalid_argument', `${what}: data must be ${4 * width * height} RGBA bytes`);
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Decodes the bytes of a PNG/JPEG/BMP/... file to RGBA (JPEG EXIF orientation applied). Throws SupercolorError('decode_failed' | 'image_too_large'). */
 export async function decodeImage(bytes: Uint8Array): Promise<RgbaImage & { data: Uint8Array }> {
   const c = await codecCore();
   try {
@@ -27,11 +40,24 @@ export async function decodeImage(bytes: Uint8Array): Promise<RgbaImage & { data
   }
 }
 
-/** Encodes RGBA pixels as PNG. */
+/** Encodes RGBA pixels (`{data, width, height}`, e.g. a transfer's result) as a PNG file's bytes. */
 export async function encodePng(image: RgbaImage): Promise<Uint8Array> {
+  const data = pixels(image, 'encodePng');
   const c = await codecCore();
   try {
-    return c.encodePng(new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height);
+    return c.encodePng(data, image.width, image.height);
+  } catch (error) {
+    rethrow(error, 'encode_failed');
+  }
+}
+
+/** Encodes RGBA pixels as a baseline JPEG file's bytes; quality 1..100 (default 90); alpha is dropped. */
+export async function encodeJpeg(image: RgbaImage, quality = 90): Promise<Uint8Array> {
+  const data = pixels(image, 'encodeJpeg');
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new SupercolorError('invalid_argument', `encodeJpeg: quality must be an integer in [1, 100], got ${String(quality)}`);
+  const c = await codecCore();
+  try {
+    return c.encodeJpeg(data, image.width, image.height, quality);
   } catch (error) {
     rethrow(error, 'encode_failed');
   }

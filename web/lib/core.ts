@@ -28,12 +28,12 @@ export interface CorePipeline {
   finish(): void;
   /** Final image at the analysis size, H×W×3 float in [0,1]. */
   result(): Float32Array;
-  /** The same as RGBA8 (alpha 255): the preview. */
-  resultRgba(): Uint8Array;
+  /** The same as RGBA8 (alpha 255): the preview. A copy out of wasm memory. */
+  resultRgba(): Uint8Array<ArrayBuffer>;
   /** Carries the result to the target's full size (stage 'upsample'). */
   upsample(): void;
   /** The final image at full size, RGBA8 with the target's alpha. */
-  output(): Uint8Array;
+  output(): Uint8Array<ArrayBuffer>;
   outputWidth(): number;
   outputHeight(): number;
   /** Size a side is analysed at (its working-size reduction, or its own size). */
@@ -72,3 +72,13 @@ export interface CoreModule {
 }
 
 export type CoreKind = 'threads' | 'simd';
+
+/** The factory an Emscripten core build exports (MODULARIZE + EXPORT_ES6). */
+export type CoreFactory = (options: Record<string, unknown>) => Promise<
+  CoreModule & { PThread?: { unusedWorkers: { unref?(): void }[]; runningWorkers: { unref?(): void }[] } }
+>;
+
+/** Pool size of the threaded build: the core uses at most pool + 1 threads. */
+export function poolSize(threads: number): number {
+  return Math.max(1, Math.min(threads, 16) - 1);
+}

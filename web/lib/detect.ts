@@ -1,4 +1,5 @@
-// Feature detection: what this environment can run, and why a downgrade happens.
+// Feature detection: what this environment can run, and why a downgrade happens. No Node module
+// is imported here: the browser entry uses this file.
 
 export const isNode: boolean =
   typeof process !== 'undefined' && typeof process.versions === 'object' && process.versions !== null && typeof process.versions.node === 'string';
@@ -31,12 +32,8 @@ export function threadSupport(): { ok: boolean; reason?: string } {
   return { ok: true };
 }
 
-/** Logical processors available (Node: os.availableParallelism; browsers: hardwareConcurrency). */
-export async function hardwareThreads(): Promise<number> {
-  if (isNode) {
-    const os = await import('node:os');
-    return os.availableParallelism();
-  }
+/** Logical processors the browser reports (navigator.hardwareConcurrency; 4 when it does not say). Node: node-host.ts. */
+export function browserThreads(): number {
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
   return typeof n === 'number' && n > 0 ? n : 4;
 }

@@ -1,17 +1,9 @@
-// Reading the package's own files (models, manifest) by URL: file: URLs from disk in Node,
-// anything else with fetch. Never reaches outside the URLs it is given.
+// Reading the package's own files (core, models, manifest) by URL with fetch. Never reaches
+// outside the URLs it is given; a failure names the URL (and the HTTP status), so a missing asset
+// is an error that says which one, never a hang. Node reads file: URLs itself (node-files.ts).
 import { SupercolorError } from './errors.js';
-import { isNode } from './detect.js';
 
-export async function readBytes(url: string): Promise<Uint8Array> {
-  if (isNode && url.startsWith('file:')) {
-    const [{ readFile }, { fileURLToPath }] = await Promise.all([import('node:fs/promises'), import('node:url')]);
-    try {
-      return new Uint8Array(await readFile(fileURLToPath(url)));
-    } catch (error) {
-      throw new SupercolorError('backend_unavailable', `cannot read ${url}: ${(error as Error).message}`);
-    }
-  }
+export async function fetchBytes(url: string): Promise<Uint8Array> {
   let response: Response;
   try {
     response = await fetch(url);

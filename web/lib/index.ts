@@ -4,10 +4,16 @@
 //   const result = await ct.transfer(target, reference, { tau: 0.02 }, { onProgress, signal });
 //
 // The heavy work runs in a Worker (browsers) or a worker thread (Node); aborting terminates it.
+//
+// This is the package's browser entry ("browser" and "default" of package.json exports): nothing
+// of Node is imported here. The Node entry (node.ts) installs Node's host (node-host.ts); in Node,
+// a direct import of this module loads it through a specifier no bundler follows.
 import { abortError, deserializeError, SupercolorError } from './errors.js';
-import { hardwareThreads, hasWasmSimd, isNode, threadSupport } from './detect.js';
+import { browserThreads, hasWasmSimd, isNode, threadSupport } from './detect.js';
+import { DEFAULT_ORT_WASM_PATHS, packageAssets } from './assets.js';
+import { installedHost, type Host, type WorkerHandle } from './host.js';
 import { checkParamsForImages, DEFAULT_PARAMS, resolveParams } from './params.js';
-import type { CoreCancelFlag, FromWorker, ToWorker, WireImage, WireJob, WorkerConfig } from './protocol.js';
+import type { FromWorker, WireImage, WireJob, WorkerConfig } from './protocol.js';
 import type { BackendInfo, ColorTransferOptions, ImageInput, Logger, RgbaImage, TransferOptions, TransferParams, TransferResult } from './types.js';
 
 export * from './types.js';
@@ -22,66 +28,68 @@ export interface ColorTransfer {
   dispose(): void;
 }
 
-interface WorkerHandle {
-  post(message: ToWorker, transfer?: Transferable[]): void;
-  onMessage(handler: (message: FromWorker) => void): void;
-  onError(handler: (error: Error) => void): void;
-  terminate(): void;
-  /** Node: whether the worker thread keeps the process alive (only while work is pending). */
-  keepAlive(alive: boolean): void;
-  /** The threaded core's own cancellation flag, once the worker is ready. */
-  coreCancel?: CoreCancelFlag;
-}
-
 const defaultLogger: Logger = (level, message) => {
   if (level === 'error') console.error(`supercolor: ${message}`);
   else if (level === 'warn') console.warn(`supercolor: ${message}`);
 };
 
-async function spawnWorker(): Promise<WorkerHandle> {
-  const url = new URL('./worker.js', import.meta.url);
-  if (isNode) {
-    const { Worker } = await import('node:worker_threads');
-    // A worker thread inherits the process's flags, and refuses to start with --input-type
-    // (as in `node --input-type=module -e "..."`): leave that one out.
-    const execArgv: string[] = [];
-    for (let i = 0; i < process.execArgv.length; i++) {
-      const arg = process.execArgv[i];
-      if (arg === '--input-type') i++;
-      else if (!arg.startsWith('--input-type=')) execArgv.push(arg);
-    }
-    const worker = new Worker(url, { execArgv });
-    let terminated = false;
-    let failed = false;
-    return {
-      post: (message, transfer) => worker.postMessage(message, (transfer ?? []) as ArrayBuffer[]),
-      onMessage: (handler) => worker.on('message', handler),
-      onError: (handler) => {
-        worker.on('error', (error) => {
-          failed = true;
-          handler(error);
-        });
-        // A worker thread that dies without an 'error' event (e.g. the wasm heap could not grow
-        // and the thread was killed) must not leave its jobs waiting forever.
-        worker.on('exit', (code) => {
-          if (!terminated && !failed) handler(new Error(`the worker thread exited unexpectedly (code ${code})`));
-        });
-      },
-      terminate: () => {
-        terminated = true;
-        void worker.terminate();
-      },
-      keepAlive: (alive) => (alive ? worker.ref() : worker.unref()),
-    };
-  }
-  const worker = new Worker(url, { type: 'module' });
+/** Browsers: the package's module Worker. */
+function spawnBrowserWorker(): WorkerHandle {
+  // Written inline, as bundlers (Vite, webpack 5) recognise it: they bundle worker.js as a worker.
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  let failed = false;
+  const failures: ((error: Error) => void)[] = [];
+  const fail = (message: string) => {
+    if (failed) return;
+    failed = true;
+    for (const handler of failures) handler(new Error(message));
+  };
+  // A worker script that cannot be fetched or parsed gives an 'error' Event (an ErrorEvent only
+  // for an exception thrown in it); a message that cannot be deserialised gives 'messageerror'.
+  // Either way the waiting promises are rejected, never left pending.
+  worker.addEventListener('error', (event: Event) => {
+    const error = event as ErrorEvent;
+    const where = error.filename ? ` at ${error.filename}:${error.lineno}` : '';
+    fail(
+      error.message
+        ? `${error.message}${where}`
+        : `the supercolor worker (worker.js beside ${import.meta.url}) could not be loaded: check that it is served, as a JavaScript module`,
+    );
+  });
+  worker.addEventListener('messageerror', () => fail('a message from the supercolor worker could not be deserialised'));
   return {
     post: (message, transfer) => worker.postMessage(message, transfer ?? []),
     onMessage: (handler) => worker.addEventListener('message', (event: MessageEvent) => handler(event.data as FromWorker)),
-    onError: (handler) => worker.addEventListener('error', (event: ErrorEvent) => handler(new Error(event.message || 'worker failed to start'))),
+    onError: (handler) => void failures.push(handler),
     terminate: () => worker.terminate(),
     keepAlive: () => undefined,
   };
+}
+
+const browserHost: Host = {
+  spawnWorker: spawnBrowserWorker,
+  hardwareThreads: browserThreads,
+  relativeBase: () => (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url,
+};
+
+// Node's host, when this module is imported in Node without the Node entry: a computed specifier,
+// which no bundler resolves (and so never pulls Node modules into a browser bundle).
+const NODE_HOST_MODULE = './node-host.js';
+let nodeHost: Promise<Host> | undefined;
+
+function currentHost(): Promise<Host> {
+  const host = installedHost();
+  if (host) return Promise.resolve(host);
+  if (!isNode) return Promise.resolve(browserHost);
+  nodeHost ??= (import(/* @vite-ignore */ /* webpackIgnore: true */ NODE_HOST_MODULE) as Promise<{ nodeHost: Host }>).then((m) => m.nodeHost);
+  return nodeHost;
+}
+
+/** The result's pixels in a buffer of their own (never a view of shared memory), as ImageData wants. */
+function ownPixels(result: TransferResult): TransferResult {
+  const data = result.data as Uint8ClampedArray<ArrayBufferLike>;
+  if (!(data.buffer instanceof ArrayBuffer)) result.data = new Uint8ClampedArray(data);
+  return result;
 }
 
 function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
@@ -100,13 +108,12 @@ function checkRgba(image: RgbaImage, what: string): RgbaImage {
   return { data: new Uint8Array(data), width, height };
 }
 
-async function toWire(input: ImageInput, what: string): Promise<WireImage> {
+async function toWire(input: ImageInput, what: string, host: Host): Promise<WireImage> {
   if (input === null || input === undefined) throw new SupercolorError('invalid_argument', `${what} image is missing`);
   if (typeof input === 'string' || input instanceof URL) {
-    if (!isNode) throw new SupercolorError('invalid_argument', `${what}: file paths are only accepted in Node; pass a Blob, ImageData or ImageBitmap`);
-    const { readFile } = await import('node:fs/promises');
+    if (!host.readImageFile) throw new SupercolorError('invalid_argument', `${what}: file paths are only accepted in Node; pass a Blob, ImageData or ImageBitmap`);
     try {
-      return { kind: 'encoded', bytes: new Uint8Array(await readFile(input)), name: String(input) };
+      return { kind: 'encoded', bytes: await host.readImageFile(input), name: String(input) };
     } catch (error) {
       throw new SupercolorError('decode_failed', `${what}: cannot read ${String(input)}: ${(error as Error).message}`);
     }
@@ -191,19 +198,25 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
   } else if (wanted === 'simd') {
     reason = 'the non-threaded core was requested';
   }
-  const wantedThreads = Math.max(1, Math.min(8, Math.floor(options.threads ?? (await hardwareThreads()))));
+  const host = await currentHost();
+  const wantedThreads = Math.max(1, Math.min(8, Math.floor(options.threads ?? host.hardwareThreads())));
   const threads = core === 'simd' ? 1 : wantedThreads;
   log('info', `core: ${core}, ${threads} thread(s)`);
-  const base = new URL(options.baseUrl !== undefined ? String(options.baseUrl) : '../', import.meta.url);
+  // baseUrl: the folder holding wasm/ and models/ (a relative one is taken relative to the page,
+  // in Node to the working directory); by default the files the bundler emitted (assets.ts).
+  let base: URL | undefined;
+  if (options.baseUrl !== undefined) {
+    base = new URL(String(options.baseUrl), host.relativeBase());
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+  }
   const config: WorkerConfig = {
     core,
     threads,
     reason,
-    coreModuleUrl: new URL(`wasm/supercolor-${core}.mjs`, base).href,
-    modelsUrl: new URL('models/', base).href,
+    assets: packageAssets(base),
     modelBytes: options.modelBytes,
     featureBackend: options.featureBackend ?? 'auto',
-    ortWasmPaths: options.ortWasmPaths,
+    ortWasmPaths: options.ortWasmPaths ?? DEFAULT_ORT_WASM_PATHS,
     tileSize: options.tileSize ?? 512,
     // ONNX Runtime's threads do not depend on the core build (onnxruntime-web falls back to one
     // where the page is not cross-origin isolated).
@@ -230,7 +243,7 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
   };
 
   const startWorker = (): Promise<WorkerHandle> => {
-    const started = spawnWorker().then(
+    const started = Promise.resolve().then(() => host.spawnWorker()).then(
       (handle) =>
         new Promise<WorkerHandle>((resolve, reject) => {
           let ready = false;
@@ -275,7 +288,7 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
               const job = pending.get(message.id);
               if (!job) return; // aborted: its late answer is dropped
               pending.delete(message.id);
-              if (message.type === 'result') job.resolve(message.result);
+              if (message.type === 'result') job.resolve(ownPixels(message.result));
               else job.reject(deserializeError(message.error));
             }
           });
@@ -304,7 +317,7 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
     const signal = opts.signal;
     if (signal?.aborted) throw abortError(signal.reason);
     const resolved = resolveParams(params);
-    const [targetWire, referenceWire] = await Promise.all([toWire(target, 'target'), toWire(reference, 'reference')]);
+    const [targetWire, referenceWire] = await Promise.all([toWire(target, 'target', host), toWire(reference, 'reference', host)]);
     checkParamsForImages(resolved, [pixelCount(targetWire), pixelCount(referenceWire)].filter((n): n is number => n !== undefined));
 
     // One transfer at a time per engine: the worker holds one core.

@@ -2,15 +2,14 @@
 import type { SerializedError } from './errors.js';
 import type { EngineJob, EnginePreview } from './engine.js';
 import type { BackendInfo, Stage, TransferResult } from './types.js';
+import type { PackageAssets } from './assets.js';
 
 export interface WorkerConfig {
   core: 'threads' | 'simd';
   threads: number;
   reason?: string;
-  /** URL of the core's ES module (its .wasm lies beside it). */
-  coreModuleUrl: string;
-  /** URL of the folder holding the models and manifest.json. */
-  modelsUrl: string;
+  /** URLs of the package's files: the core builds, the model manifest and every model. */
+  assets: PackageAssets;
   modelBytes?: Uint8Array;
   featureBackend: 'auto' | 'webgpu' | 'wasm' | 'node';
   ortWasmPaths?: string;

@@ -98,8 +98,9 @@ export interface TransferResult {
   height: number;
   /** Sizes the two images were analysed at (equal to their own size at or below the working size). */
   analysis: { target: { width: number; height: number }; reference: { width: number; height: number } };
-  /** The recoloured image, RGBA 8-bit (the target's alpha is kept). */
-  data: Uint8ClampedArray;
+  /** The recoloured image, RGBA 8-bit (the target's alpha is kept), in a buffer of its own (never
+   *  shared memory): `new ImageData(result.data, result.width, result.height)` takes it as is. */
+  data: Uint8ClampedArray<ArrayBuffer>;
   /** Wall time of each stage in milliseconds. */
   timings: Record<Stage, number>;
   backend: BackendInfo;

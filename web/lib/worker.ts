@@ -1,39 +1,13 @@
-// The worker: loads the core and the feature model once, then runs transfers one at a time.
-// The same file runs as a browser module Worker and as a Node worker thread.
-import { runTransfer, type EngineContext } from './engine.js';
-import { abortError, SupercolorError, serializeError } from './errors.js';
-import { loadCore } from './loader.js';
-import { isNode } from './detect.js';
-import { readBytes } from './fetch.js';
-import type { CoreModule } from './core.js';
-import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
-import { resultTransferables } from './protocol.js';
-import type { LayerName, RgbaImage } from './types.js';
-import { createFeatureSession, selectModel, type ModelManifest } from './features/index.mjs';
-
-interface Port {
-  post(message: FromWorker, transfer?: ArrayBuffer[]): void;
-  listen(handler: (message: ToWorker) => void): void;
-}
-
-async function connect(): Promise<Port> {
-  if (isNode) {
-    const { parentPort } = await import('node:worker_threads');
-    if (!parentPort) throw new Error('supercolor worker: not running in a worker thread');
-    return {
-      post: (message, transfer) => parentPort.postMessage(message, transfer ?? []),
-      listen: (handler) => parentPort.on('message', handler),
-    };
-  }
-  const scope = globalThis as unknown as {
-    postMessage(message: unknown, transfer: Transferable[]): void;
-    addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
-  };
-  return {
-    post: (message, transfer) => scope.postMessage(message, transfer ?? []),
-    listen: (handler) => scope.addEventListener('message', (event) => handler(event.data as ToWorker)),
-  };
-}
+// The browser worker (a module Worker started by index.ts with
+// `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })`): the core (loaded by
+// URL), the feature model, one transfer at a time. No Node module is imported here (Node's worker
+// thread is node-worker.ts).
+import { SupercolorError } from './errors.js';
+import { fetchBytes } from './fetch.js';
+import { loadCoreInBrowser } from './loader-web.js';
+import type { ToWorker } from './protocol.js';
+import type { RgbaImage } from './types.js';
+import { runWorker } from './worker-runtime.js';
 
 async function blobToRgba(blob: Blob, what: string): Promise<RgbaImage> {
   // Browsers decode with their own decoders (EXIF orientation applied by createImageBitmap).
@@ -52,88 +26,26 @@ async function blobToRgba(blob: Blob, what: string): Promise<RgbaImage> {
   return { data: data.data, width: data.width, height: data.height };
 }
 
-class WorkerState {
-  private sessions = new Map<string, Promise<Awaited<ReturnType<typeof createFeatureSession>>>>();
-  private manifest: Promise<ModelManifest> | undefined;
+const scope = globalThis as unknown as {
+  postMessage(message: unknown, transfer: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+};
 
-  constructor(
-    readonly config: WorkerConfig,
-    readonly core: CoreModule,
-  ) {}
-
-  private loadManifest(): Promise<ModelManifest> {
-    this.manifest ??= readBytes(new URL('manifest.json', this.config.modelsUrl).href).then((bytes) => JSON.parse(new TextDecoder().decode(bytes)) as ModelManifest);
-    return this.manifest;
-  }
-
-  featureSession(layers: LayerName[]) {
-    return (async () => {
-      const manifest = await this.loadManifest();
-      const entry = selectModel(manifest, layers);
-      let session = this.sessions.get(entry.file);
-      if (!session) {
-        const backend = this.config.featureBackend === 'auto' ? undefined : this.config.featureBackend;
-        session = (async () => {
-          const bytes = this.config.modelBytes ?? (await readBytes(new URL(entry.file, this.config.modelsUrl).href));
-          return createFeatureSession(bytes, entry, { backend, numThreads: this.config.featureThreads, wasmPaths: this.config.ortWasmPaths });
-        })();
-        session.catch(() => this.sessions.delete(entry.file));
-        this.sessions.set(entry.file, session);
-      }
-      return session;
-    })();
-  }
-}
-
-async function main(): Promise<void> {
-  const port = await connect();
-  let state: Promise<WorkerState> | undefined;
-  let queue: Promise<void> = Promise.resolve();
-  port.listen((message) => {
-    if (message.type === 'init') {
-      state = loadCore(message.config.coreModuleUrl, message.config.core, message.config.threads).then((core) => new WorkerState(message.config, core));
-      state.then(
-        (s) => {
-          // The threaded core's memory is shared: hand its cancellation flag to the main thread,
-          // which can then stop a stage in the middle (Node; browsers terminate the worker).
-          const memory = s.core.HEAP8.buffer;
-          const coreCancel = typeof SharedArrayBuffer !== 'undefined' && memory instanceof SharedArrayBuffer ? { memory, address: s.core.cancelFlagAddress() } : undefined;
-          port.post({ type: 'ready', backend: { core: s.config.core, threads: s.config.threads, reason: s.config.reason }, coreCancel });
-        },
-        (error: unknown) => port.post({ type: 'error', id: null, error: serializeError(error) }),
-      );
-      return;
-    }
-    const { id, job, cancel } = message;
-    queue = queue.then(async () => {
-      try {
-        if (!state) throw new SupercolorError('bad_state', 'worker used before init');
-        const s = await state;
-        s.core.resetCancel();
-        const context: EngineContext = {
-          core: s.core,
-          backend: { core: s.config.core, threads: s.config.threads, reason: s.config.reason },
-          featureSession: (layers) => s.featureSession(layers),
-          tileSize: s.config.tileSize,
-          decodeBlob: blobToRgba,
-          // Node: the main thread raises the shared flag (terminating a worker thread while
-          // onnxruntime-node runs aborts the whole process). Browsers: it terminates this worker.
-          checkAborted: () => {
-            if (cancel !== undefined && Atomics.load(cancel, 0) !== 0) throw abortError();
-          },
-        };
-        const result = await runTransfer(
-          context,
-          job,
-          (stage, fraction) => port.post({ type: 'progress', id, stage, fraction }),
-          job.preview ? (preview) => port.post({ type: 'preview', id, preview }, [preview.data.buffer as ArrayBuffer]) : undefined,
-        );
-        port.post({ type: 'result', id, result }, resultTransferables(result));
-      } catch (error) {
-        port.post({ type: 'error', id, error: serializeError(error) });
-      }
-    });
-  });
-}
-
-void main();
+runWorker(
+  {
+    post: (message, transfer) => scope.postMessage(message, transfer ?? []),
+    listen: (handler) => scope.addEventListener('message', (event) => handler(event.data as ToWorker)),
+  },
+  {
+    loadCore: (config, log) => loadCoreInBrowser(config.assets.core[config.core], config.core, config.threads, log),
+    readBytes: fetchBytes,
+    decodeBlob: blobToRgba,
+    // onnxruntime-web starts its threads as module workers of its own script
+    // (new Worker(import.meta.url, { name: 'em-pthread' })). Bundled into an app, that script is
+    // the app's chunk that holds it: with Vite's default worker format (iife) that is this
+    // worker's bundle, which also holds a second ONNX Runtime build, and the threads never start
+    // (the session hangs). So ONNX Runtime runs on one thread unless its own files are served
+    // (ortWasmPaths: it then loads its .mjs from there and starts its threads from it).
+    featureThreads: (config) => (config.ortWasmPaths ? config.featureThreads : 1),
+  },
+);

@@ -11,12 +11,12 @@
 //
 // Which onnxruntime-web entry: in 1.30 the package's default entry ('onnxruntime-web', i.e.
 // dist/ort.bundle.min.mjs / ort.min.mjs) is the JSEP build: it registers the 'webgpu', 'webnn',
-// 'wasm' and 'cpu' backends and loads ort-wasm-simd-threaded.jsep.{mjs,wasm}.
-// 'onnxruntime-web/wasm' has no WebGPU; 'onnxruntime-web/webgpu' is the newer native WebGPU EP
-// built with asyncify (ort-wasm-simd-threaded.asyncify.*). Both 'webgpu' and 'wasm' here load the
-// default entry: one module instance, one runtime download, and the wasm fallback runs in the same
-// runtime the WebGPU attempt initialised. (In Node the default entry resolves to ort.node.min.mjs:
-// wasm and cpu only.)
+// 'wasm' and 'cpu' backends and loads ort-wasm-simd-threaded.jsep.{mjs,wasm} (28 MB of wasm).
+// 'onnxruntime-web/wasm' (ort.wasm.bundle.min.mjs) has no WebGPU and loads
+// ort-wasm-simd-threaded.{mjs,wasm} (14 MB). A page downloads the JSEP build only when a WebGPU
+// adapter exists ('webgpu' is tried); the 'wasm' backend loads 'onnxruntime-web/wasm' in browsers.
+// (A WebGPU session that fails and falls back to 'wasm' then loads the second runtime too.) In Node
+// the default entry resolves to ort.node.min.mjs (wasm and cpu only), used by 'wasm' there.
 //
 // WebGPU buffer limits: a storage buffer cannot exceed the device's maxStorageBufferBindingSize
 // (nor maxBufferSize). The largest tensor the feature models hold is a full-resolution 64-channel
@@ -93,6 +93,7 @@ function probeWebGpuAdapter() {
 const BACKENDS = {
   node: {
     available: async () => (isNode ? true : 'onnxruntime-node runs only in Node'),
+    // A computed specifier that bundlers leave alone: Node resolves it at run time.
     load: () => import(/* @vite-ignore */ /* webpackIgnore: true */ NODE_PACKAGE),
     executionProviders: ['cpu'],
     configure(ort, opts) {
@@ -125,7 +126,7 @@ const BACKENDS = {
   },
   wasm: {
     available: async () => (typeof WebAssembly !== 'undefined' ? true : 'WebAssembly is not available'),
-    load: () => import('onnxruntime-web'),
+    load: () => (isNode ? import('onnxruntime-web') : import('onnxruntime-web/wasm')),
     executionProviders: ['wasm'],
     configure(ort, opts) {
       configureWasmRuntime(ort, opts);

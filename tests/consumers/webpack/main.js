@@ -1,0 +1,4 @@
+import * as supercolor from 'supercolor';
+import { run } from './app.js';
+
+run(supercolor);
