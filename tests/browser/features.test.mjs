@@ -1,7 +1,9 @@
 // Feature extraction in headless Debian Chromium (playwright-core), issue 3:
 //  - without WebGPU: the default order (webgpu → wasm) falls back to the wasm EP, says why, and
 //    its features of a small photo equal onnxruntime-node's in Node within 1e-4 relative;
-//  - with --enable-unsafe-webgpu (SwiftShader): the WebGPU EP is taken and reported, its features
+//  - with --enable-unsafe-webgpu (SwiftShader, a software fallback adapter): the default order
+//    skips it (wasm runs, the reason says why); asked for by name, the WebGPU EP is taken and
+//    reported, its features
 //    of a 48×48 crop equal the wasm EP's (and Node's) within 1e-4 relative, tiles are capped by the
 //    adapter's buffer limits; a WebGPU session that cannot be created falls back to wasm, logged.
 // Serves a tools/bundle-web.mjs bundle (its models/ and ort/) plus tests/browser/pages/features.html
@@ -147,8 +149,19 @@ describe('feature extraction in Chromium', { skip }, () => {
         return a && { maxStorageBufferBindingSize: a.limits.maxStorageBufferBindingSize, maxBufferSize: a.limits.maxBufferSize };
       });
       assert.ok(limits, 'Chromium offers a WebGPU adapter with --enable-unsafe-webgpu');
+      const fallbackAdapter = await page.evaluate(async () => {
+        const a = await navigator.gpu.requestAdapter();
+        return a.info?.isFallbackAdapter === true || a.isFallbackAdapter === true;
+      });
+      assert.equal(fallbackAdapter, true, "Chromium's SwiftShader adapter is a software fallback");
 
-      const gpu = await runInPage(page, image, H, W, layers); // default order: webgpu → wasm
+      // Default order with only a software adapter: not chosen automatically; wasm runs, and
+      // the reason says why.
+      const auto = await runInPage(await openPage(), image, H, W, ['relu1_2']);
+      assert.equal(auto.backend, 'wasm');
+      assert.match(auto.skipped[0], /^webgpu: not available \(the only WebGPU adapter is a software fallback/);
+
+      const gpu = await runInPage(page, image, H, W, layers, { backend: 'webgpu' }); // asked for by name
       assert.equal(gpu.backend, 'webgpu', `skipped: ${gpu.skipped}; logs: ${gpu.logs}`);
       assert.deepEqual(gpu.skipped, []);
       assert.equal(gpu.maxTileSize, maxTileSizeForLimits(limits), 'tile cap from the adapter limits');
@@ -170,7 +183,7 @@ describe('feature extraction in Chromium', { skip }, () => {
       // A WebGPU session that cannot be created: fall back to wasm, with the reason logged and
       // reported (fresh page: ONNX Runtime initialises its WebGPU EP once per instance).
       const fresh = await openPage();
-      const fb = await runInPage(fresh, image, H, W, ['relu1_2'], { badWebGpuAdapter: true });
+      const fb = await runInPage(fresh, image, H, W, ['relu1_2'], { badWebGpuAdapter: true, backend: ['webgpu', 'wasm'] });
       assert.equal(fb.backend, 'wasm');
       assert.equal(fb.skipped.length, 1);
       assert.match(fb.skipped[0], /^webgpu: session creation failed \(.*adapter.*\)$/i);

@@ -180,7 +180,11 @@ export async function runTransfer(
       analysis,
       data: new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength),
       timings,
-      backend: { ...ctx.backend, features: session.backend === 'node' ? 'node' : (session.backend as 'webgpu' | 'wasm') },
+      backend: {
+        ...ctx.backend,
+        features: session.backend === 'node' ? 'node' : (session.backend as 'webgpu' | 'wasm'),
+        ...(session.skipped.length > 0 ? { featuresReason: session.skipped.join('; ') } : {}),
+      },
     };
     if (job.intermediates) {
       const labelsTarget = pipeline.labels(0);

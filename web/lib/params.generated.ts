@@ -18,13 +18,13 @@ export interface ParamSpec {
 
 /** The method's parameters; every one is optional and defaults to DESIGN (docs/method.md). */
 export interface TransferParams {
-  /** SLIC superpixels K requested per image; 0 = round(3*sqrt(H*W)) (DESIGN.md 1.1) (default 0). */
+  /** SLIC superpixels K requested per image; 0 = round(3*sqrt(H*W)) (method.md §1.1) (default 0). */
   superpixels?: number;
-  /** SLIC compactness m (DESIGN.md 1.1) (default 10). */
+  /** SLIC compactness m (method.md §1.1) (default 10). */
   compactness?: number;
   /** SLIC iterations (default 10). */
   slicIterations?: number;
-  /** VGG-19 layers whose features are matched; several are L2-normalised per superpixel and concatenated (DESIGN.md 1.2) (default ["relu1_2"]). */
+  /** VGG-19 layers whose features are matched; several are L2-normalised per superpixel and concatenated (method.md §1.2) (default ["relu1_2"]). */
   layers?: ('relu1_2' | 'relu2_1' | 'relu2_2' | 'relu3_1')[];
   /** attention softmax temperature tau (eq. 1) (default 0.02). */
   tau?: number;
@@ -32,7 +32,7 @@ export interface TransferParams {
   deltaS?: number;
   /** colour scale delta_c of Sigma_i (eq. 6) (default 0.1). */
   deltaC?: number;
-  /** ridge epsilon added to Sigma_i (DESIGN.md 1.6) (default 0.0001). */
+  /** ridge epsilon added to Sigma_i (method.md §1.6) (default 0.0001). */
   epsilon?: number;
   /** fusion bandwidth sigma_g (eq. 5): 'adaptive' = per pixel min_i D_i(p) + 1e-5, or a fixed value > 0 (default "adaptive"). */
   sigmaG?: number | 'adaptive';
@@ -44,7 +44,7 @@ export interface TransferParams {
   regrainSmoothness?: number;
   /** regrain Jacobi iterations per level, finest first (bounds the number of levels) (default [4,16,32,64,64,64]). */
   regrainIterations?: number[];
-  /** working resolution in megapixels: larger images are analysed on an antialiased reduction and the transfer is carried to full resolution; Infinity = analyse at full resolution (DESIGN.md 1.9) (default 1.5). */
+  /** working resolution in megapixels: larger images are analysed on an antialiased reduction and the transfer is carried to full resolution; Infinity = analyse at full resolution (method.md §1.9) (default 1.5). */
   analysisMegapixels?: number;
 }
 
@@ -53,18 +53,18 @@ export type ResolvedParams = Required<TransferParams>;
 
 /** The parameter table, in the core's order. */
 export const PARAM_SCHEMA: readonly ParamSpec[] = [
-  { name: "superpixels", type: "integer", default: 0, min: 0, max: 2147483647, minExclusive: false, doc: "SLIC superpixels K requested per image; 0 = round(3*sqrt(H*W)) (DESIGN.md 1.1)" },
-  { name: "compactness", type: "number", default: 10, min: 0, max: 1000000, minExclusive: true, allowInfinity: false, doc: "SLIC compactness m (DESIGN.md 1.1)" },
+  { name: "superpixels", type: "integer", default: 0, min: 0, max: 2147483647, minExclusive: false, doc: "SLIC superpixels K requested per image; 0 = round(3*sqrt(H*W)) (method.md §1.1)" },
+  { name: "compactness", type: "number", default: 10, min: 0, max: 1000000, minExclusive: true, allowInfinity: false, doc: "SLIC compactness m (method.md §1.1)" },
   { name: "slicIterations", type: "integer", default: 10, min: 1, max: 1000, minExclusive: false, doc: "SLIC iterations" },
-  { name: "layers", type: "choiceList", default: ["relu1_2"], choices: ["relu1_2","relu2_1","relu2_2","relu3_1"], maxLength: 4, doc: "VGG-19 layers whose features are matched; several are L2-normalised per superpixel and concatenated (DESIGN.md 1.2)" },
+  { name: "layers", type: "choiceList", default: ["relu1_2"], choices: ["relu1_2","relu2_1","relu2_2","relu3_1"], maxLength: 4, doc: "VGG-19 layers whose features are matched; several are L2-normalised per superpixel and concatenated (method.md §1.2)" },
   { name: "tau", type: "number", default: 0.02, min: 0, max: 1000000, minExclusive: true, allowInfinity: false, doc: "attention softmax temperature tau (eq. 1)" },
   { name: "deltaS", type: "number", default: 10, min: 0, max: 1000000, minExclusive: true, allowInfinity: false, doc: "spatial scale delta_s of Sigma_i (eq. 6)" },
   { name: "deltaC", type: "number", default: 0.1, min: 0, max: 1000000, minExclusive: true, allowInfinity: false, doc: "colour scale delta_c of Sigma_i (eq. 6)" },
-  { name: "epsilon", type: "number", default: 0.0001, min: 0, max: 1, minExclusive: true, allowInfinity: false, doc: "ridge epsilon added to Sigma_i (DESIGN.md 1.6)" },
+  { name: "epsilon", type: "number", default: 0.0001, min: 0, max: 1, minExclusive: true, allowInfinity: false, doc: "ridge epsilon added to Sigma_i (method.md §1.6)" },
   { name: "sigmaG", type: "number", default: "adaptive", min: 0, max: 1000000000000, minExclusive: true, allowInfinity: false, keyword: "adaptive", doc: "fusion bandwidth sigma_g (eq. 5): 'adaptive' = per pixel min_i D_i(p) + 1e-5, or a fixed value > 0" },
   { name: "fusionRadius", type: "number", default: 0.3, min: 0, max: 1000000, minExclusive: true, allowInfinity: true, doc: "fusion neighbourhood radius in normalised coordinates; Infinity = every superpixel (literal eq. 4)" },
   { name: "regrain", type: "choice", default: "pitie", choices: ["pitie","none"], doc: "post-processing that restores the target's detail: 'pitie' (Pitie et al. 2005) or 'none'" },
   { name: "regrainSmoothness", type: "number", default: 1, min: 0, max: 1000000, minExclusive: true, allowInfinity: false, doc: "regrain smoothness (Pitie's regrain.m)" },
   { name: "regrainIterations", type: "integerList", default: [4,16,32,64,64,64], min: 1, max: 10000, minExclusive: false, maxLength: 16, doc: "regrain Jacobi iterations per level, finest first (bounds the number of levels)" },
-  { name: "analysisMegapixels", type: "number", default: 1.5, min: 0.01, max: 10000, minExclusive: false, allowInfinity: true, doc: "working resolution in megapixels: larger images are analysed on an antialiased reduction and the transfer is carried to full resolution; Infinity = analyse at full resolution (DESIGN.md 1.9)" },
+  { name: "analysisMegapixels", type: "number", default: 1.5, min: 0.01, max: 10000, minExclusive: false, allowInfinity: true, doc: "working resolution in megapixels: larger images are analysed on an antialiased reduction and the transfer is carried to full resolution; Infinity = analyse at full resolution (method.md §1.9)" },
 ];

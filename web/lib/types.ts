@@ -59,6 +59,8 @@ export interface BackendInfo {
   threads: number;
   /** Why the non-threaded core was chosen, if it was. */
   reason?: string;
+  /** Why the feature backends tried before `features` were not used (e.g. a software-only WebGPU adapter). */
+  featuresReason?: string;
 }
 
 /**

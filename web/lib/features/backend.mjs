@@ -90,6 +90,11 @@ function probeWebGpuAdapter() {
   return adapterProbe;
 }
 
+/** Whether a GPUAdapter is a software fallback (adapter.info.isFallbackAdapter; older: adapter.isFallbackAdapter). */
+export function isFallbackAdapter(adapter) {
+  return adapter?.info?.isFallbackAdapter === true || adapter?.isFallbackAdapter === true;
+}
+
 const BACKENDS = {
   node: {
     available: async () => (isNode ? true : 'onnxruntime-node runs only in Node'),
@@ -103,9 +108,17 @@ const BACKENDS = {
     },
   },
   webgpu: {
-    async available() {
+    // explicit: the caller asked for WebGPU by name (featureBackend: 'webgpu').
+    async available(explicit) {
       const probe = await probeWebGpuAdapter();
-      return probe.adapter ? true : probe.reason;
+      if (!probe.adapter) return probe.reason;
+      // A software adapter (SwiftShader, WARP, lavapipe...) runs the convolutions on the CPU far
+      // slower than the wasm backend (50-80x measured with Chromium's SwiftShader): never chosen
+      // automatically, only when asked for by name.
+      if (!explicit && isFallbackAdapter(probe.adapter)) {
+        return "the only WebGPU adapter is a software fallback (isFallbackAdapter), ~50-80x slower than the wasm backend; featureBackend: 'webgpu' uses it anyway";
+      }
+      return true;
     },
     load: () => import('onnxruntime-web'),
     executionProviders: ['webgpu'],
@@ -184,7 +197,7 @@ export async function createSessionOnBestBackend(modelBytes, opts = {}) {
   const failures = [];
   for (const [i, name] of order.entries()) {
     const b = BACKENDS[name];
-    const available = await b.available();
+    const available = await b.available(opts.backend !== undefined);
     if (available !== true) {
       failures.push(`${name}: not available (${available})`);
       continue;
