@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <random>
 #include <set>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -213,6 +215,123 @@ TEST(Fusion, TinyRadiusKeepsOwnSuperpixelColour) {
   const RgbImage painted = paint_superpixels(segmentation, colors.data());
   for (std::size_t k = 0; k < fused.rgb.size(); ++k)
     ASSERT_NEAR(fused.rgb[k], painted.rgb[k], 1e-6f);
+}
+
+// Pruning on the edge. Stats built by hand so that every D is known: Sigma_i = eps I (zero
+// covariances) and every centroid at the image centre (all superpixels are neighbours), so
+// D_i(p) = (|pos(p) - centre|^2 + |rgb(p) - rgb_bar(i)|^2) / eps. The image is uniform grey,
+// superpixel 0 has the grey as its mean (it is every pixel's nearest, D_0 = |pos - centre|^2 /
+// eps, which varies over the image), and the others have means moved along r by offsets whose
+// D - D_0 = offset^2 / eps sweep the whole range of the cut T sigma_g over the pixels -- so
+// every pixel has neighbours just inside and just outside the cut -- with colours alternating
+// 0 and 1 (the largest range, the largest effect of each left-out weight). The fast result must
+// stay within the tolerance of the float64 definition anyway.
+TEST(Fusion, PruningOnTheEdgeStaysWithinTolerance) {
+  constexpr int kSide = 32, kOthers = 200;
+  RgbImage image{kSide, kSide, std::vector<float>(3 * kSide * kSide, 0.5f)};
+  Segmentation segmentation{kSide, kSide, kOthers + 1, std::vector<int32_t>(kSide * kSide, 0)};
+  for (int k = 1; k <= kOthers; ++k) segmentation.labels[std::size_t(5 * k)] = k;  // 1 pixel each
+  SuperpixelStats stats;
+  stats.count = kOthers + 1;
+  stats.pixel_count.assign(kOthers + 1, 1);
+  stats.pixel_count[0] = kSide * kSide - kOthers;
+  stats.mean_position.assign(2 * (kOthers + 1), 0.5);
+  stats.mean_rgb.assign(3 * (kOthers + 1), 0.5);
+  stats.cov_position.assign(3 * (kOthers + 1), 0.0);
+  stats.cov_rgb.assign(6 * (kOthers + 1), 0.0);
+  std::vector<float> colors(3 * (kOthers + 1), 0.5f);
+  const double epsilon = FusionParams{}.epsilon;
+  const double max_own = 0.5 / epsilon;  // largest D_0: a corner, |pos - centre|^2 = 0.5
+  for (double sigma_g : {0.0, 2.0, 300.0}) {
+    // The cut in D - D_min: T sigma_g with T ~ 10..20; for the adaptive sigma_g = D_0 + 1e-5.
+    const double widest = 25.0 * (sigma_g > 0 ? sigma_g : max_own);
+    for (int k = 1; k <= kOthers; ++k) {
+      const double offset = std::sqrt(widest * epsilon * k / kOthers);
+      stats.mean_rgb[3 * std::size_t(k)] = 0.5 + offset;
+      for (int c = 0; c < 3; ++c) colors[3 * std::size_t(k) + c] = float(k % 2);
+    }
+    for (double radius : {0.3, kInfinity}) {
+      FusionParams params;
+      params.sigma_g = sigma_g;
+      params.radius = radius;
+      SCOPED_TRACE("sigma_g " + std::to_string(sigma_g) + " radius " + std::to_string(radius));
+      const RgbImage fast = fuse(image, segmentation, stats, colors.data(), params, Context{2});
+      const std::vector<double> exact =
+          reference::fuse_brute_force(image, segmentation, stats, colors.data(), params);
+      const double error = max_abs_difference(fast.rgb, exact);
+      EXPECT_LE(error, kTolerance);
+      // Not trivial: the other superpixels do move the result away from c(0) = 0.5.
+      double moved = 0.0;
+      for (double v : exact) moved = std::max(moved, std::abs(v - 0.5));
+      EXPECT_GT(moved, 1e-3);
+      std::printf("sigma_g %g radius %g: max error %.4f/255 (result moved up to %.3f)\n",
+                  sigma_g, radius, error * 255.0, moved);
+    }
+  }
+}
+
+// Progress (Context::progress): fractions strictly inside (0, 1), increasing, all on the
+// calling thread; the result is the same with or without it, whatever the thread count.
+TEST(Fusion, ReportsProgressOnTheCallingThread) {
+  const RgbImage image = test::smooth_image(96, 64, 91);
+  const Segmentation segmentation = voronoi_segmentation(96, 64, 120, 92);
+  const SuperpixelStats stats = plain_stats(image, segmentation);
+  const std::vector<float> colors = random_colors(120, 93);
+  const RgbImage silent =
+      fuse(image, segmentation, stats, colors.data(), FusionParams{}, Context{1});
+  for (int threads : {1, 3}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    std::vector<double> fractions;
+    bool all_on_caller = true;
+    const std::thread::id caller = std::this_thread::get_id();
+    Context ctx{threads};
+    ctx.progress = [&](double fraction) {
+      fractions.push_back(fraction);  // only ever called on the caller: no lock needed
+      all_on_caller = all_on_caller && std::this_thread::get_id() == caller;
+    };
+    const RgbImage fused = fuse(image, segmentation, stats, colors.data(), FusionParams{}, ctx);
+    EXPECT_TRUE(all_on_caller);
+    ASSERT_FALSE(fractions.empty());
+    for (std::size_t k = 0; k < fractions.size(); ++k) {
+      EXPECT_GT(fractions[k], 0.0);
+      EXPECT_LT(fractions[k], 1.0);
+      if (k > 0) {
+        EXPECT_GT(fractions[k], fractions[k - 1]);
+      }
+    }
+    EXPECT_EQ(0,
+              std::memcmp(fused.rgb.data(), silent.rgb.data(), fused.rgb.size() * sizeof(float)));
+  }
+}
+
+// A progress function that throws stops the stage: the exception comes out of fuse() (after
+// the workers have stopped), and the next call works normally.
+TEST(Fusion, ThrowingProgressCancelsCleanly) {
+  const RgbImage image = test::smooth_image(96, 64, 101);
+  const Segmentation segmentation = voronoi_segmentation(96, 64, 120, 102);
+  const SuperpixelStats stats = plain_stats(image, segmentation);
+  const std::vector<float> colors = random_colors(120, 103);
+  for (int threads : {1, 2}) {
+    int calls = 0;
+    Context ctx{threads};
+    ctx.progress = [&](double) {
+      ++calls;
+      throw Error(ErrorCode::kCancelled, "stopped by progress");
+    };
+    try {
+      fuse(image, segmentation, stats, colors.data(), FusionParams{}, ctx);
+      ADD_FAILURE() << "no exception";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.code(), ErrorCode::kCancelled);
+    }
+    EXPECT_EQ(calls, 1);
+  }
+  const RgbImage after =
+      fuse(image, segmentation, stats, colors.data(), FusionParams{}, Context{2});
+  const RgbImage reference =
+      fuse(image, segmentation, stats, colors.data(), FusionParams{}, Context{1});
+  EXPECT_EQ(0,
+            std::memcmp(after.rgb.data(), reference.rgb.data(), after.rgb.size() * sizeof(float)));
 }
 
 TEST(Fusion, PaintSuperpixels) {

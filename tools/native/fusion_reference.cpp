@@ -11,7 +11,7 @@ namespace supercolor::reference {
 
 std::vector<double> fuse_brute_force(const RgbImage& target, const Segmentation& segmentation,
                                      const SuperpixelStats& stats, const float* colors,
-                                     const FusionParams& params, int threads) {
+                                     const FusionParams& params, int threads, int row_step) {
   using Matrix5 = Eigen::Matrix<double, 5, 5>;
   using Vector5 = Eigen::Matrix<double, 5, 1>;
   const int n = stats.count;
@@ -47,10 +47,11 @@ std::vector<double> fuse_brute_force(const RgbImage& target, const Segmentation&
       }
     }
   }
-  std::vector<double> out(target.rgb.size());
-  const auto rows = [&](int first_row, int row_step) {
+  row_step = std::max(1, row_step);
+  std::vector<double> out(target.rgb.size(), std::numeric_limits<double>::quiet_NaN());
+  const auto rows = [&](int first_row, int thread_step) {
     std::vector<double> distance;
-    for (int y = first_row; y < target.height; y += row_step) {
+    for (int y = first_row * row_step; y < target.height; y += thread_step * row_step) {
       for (int x = 0; x < target.width; ++x) {
         const std::size_t p = std::size_t(y) * target.width + x;
         Vector5 v;

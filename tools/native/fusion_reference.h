@@ -9,9 +9,11 @@
 namespace supercolor::reference {
 
 // Same contract as supercolor::fuse, but the result is float64 (H x W x 3 interleaved) so
-// tests can measure the fast version's error exactly; `threads` std::threads over rows.
+// tests can measure the fast version's error exactly; `threads` std::threads over rows. With
+// row_step > 1 only rows y with y % row_step == 0 are evaluated (the others are NaN): a sample
+// for benchmarks at sizes where the full evaluation takes minutes.
 std::vector<double> fuse_brute_force(const RgbImage& target, const Segmentation& segmentation,
                                      const SuperpixelStats& stats, const float* colors,
-                                     const FusionParams& params, int threads = 1);
+                                     const FusionParams& params, int threads = 1, int row_step = 1);
 
 }  // namespace supercolor::reference
