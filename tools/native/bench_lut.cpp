@@ -2,6 +2,7 @@
 //  - for every dev pair: the native pipeline once (reference VGG features), then 3D LUTs of
 //    size 17 / 33 / 65 fitted to (target, result): fit time, and how well the LUT reproduces the
 //    spatially varying result (mean and 95th-percentile CIEDE2000, trilinear and tetrahedral);
+//  - the CG iteration cap per level against fit error and time (why the default);
 //  - the smoothness weight lambda against fit error on two pairs (why the default);
 //  - LUT fit time at 24 MP (a target upscaled), showing the histogram reduction;
 //  - frame-to-frame flicker on generated 30-frame pans with exposure drift: consistent (key
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -118,6 +120,27 @@ void bench_smoothness(const std::vector<std::pair<RgbImage, RgbImage>>& pairs, i
   }
 }
 
+void bench_iterations(const std::pair<RgbImage, RgbImage>& pair, int threads) {
+  std::printf("\n== CG iteration cap per level vs fit error and time (trilinear) ==\n");
+  std::printf("%-5s %6s %8s %8s %8s %8s\n", "size", "cap", "wall s", "cpu s", "mean", "p95");
+  const Context ctx{threads, nullptr};
+  for (int size : {33, 65}) {
+    for (int cap : {25, 100, 400}) {
+      LutFitParams fit;
+      fit.size = size;
+      fit.max_iterations = cap;
+      const auto start = Clock::now();
+      const std::clock_t cpu_start = std::clock();
+      const Lut lut = fit_lut(pair.first, pair.second, fit);
+      const double cpu_s = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+      const double wall_s = seconds_since(start);
+      const LutFitError e =
+          lut_fit_error(lut, pair.first, pair.second, LutInterpolation::kTrilinear, ctx);
+      std::printf("%-5d %6d %8.3f %8.3f %8.3f %8.3f\n", size, cap, wall_s, cpu_s, e.mean, e.p95);
+    }
+  }
+}
+
 void bench_large(const std::pair<RgbImage, RgbImage>& pair, int threads) {
   // 24 MP: 6000 x 4000, nearest-neighbour upscale of a (target, result) pair.
   const RgbImage target = resize_box(pair.first, 6000, 4000);
@@ -188,6 +211,7 @@ void bench_sequences(const reference::Vgg19Reference& vgg, int threads) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures appear as they are measured
   int threads = 2;
   bool quick = false;
   for (int i = 1; i < argc; ++i) {
@@ -206,6 +230,7 @@ int main(int argc, char** argv) {
     if (quick) pairs.resize(std::min<std::size_t>(pairs.size(), 2));
     std::vector<std::pair<RgbImage, RgbImage>> kept;
     bench_pairs(pairs, threads, vgg, &kept);
+    if (!kept.empty()) bench_iterations(kept.front(), threads);
     bench_smoothness(kept, threads);
     if (!quick && !kept.empty()) bench_large(kept.front(), threads);
     bench_sequences(vgg, threads);
