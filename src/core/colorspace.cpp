@@ -167,4 +167,120 @@ void lab_to_srgb(const float* lab, float* rgb, std::size_t n) {
   }
 }
 
+void lab_to_srgb_gamut_mapped(const float* lab, float* rgb, std::size_t n) {
+  // Tolerance on the channel range: Lab computed from an in-gamut float colour comes back a few
+  // ulps outside [0,1]; that must not count as out of gamut (it would desaturate it).
+  constexpr float kSlack = 1e-5f;
+  const auto inside = [](const float* c) {
+    for (int k = 0; k < 3; ++k) {
+      if (!(c[k] >= -kSlack && c[k] <= 1.0f + kSlack)) return false;
+    }
+    return true;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    const float l = std::min(100.0f, std::max(0.0f, lab[3 * i]));
+    float candidate[3] = {l, lab[3 * i + 1], lab[3 * i + 2]};
+    float* out = rgb + 3 * i;
+    lab_to_srgb(candidate, out, 1);
+    if (!inside(out)) {
+      // Largest chroma scale in [0,1] that stays inside: the boundary is crossed once along
+      // the ray from the neutral axis (in-gamut at scale 0). 24 halvings: scale within 6e-8.
+      double lo = 0.0, hi = 1.0;
+      float trial[3];
+      for (int step = 0; step < 24; ++step) {
+        const double mid = 0.5 * (lo + hi);
+        candidate[1] = static_cast<float>(lab[3 * i + 1] * mid);
+        candidate[2] = static_cast<float>(lab[3 * i + 2] * mid);
+        lab_to_srgb(candidate, trial, 1);
+        (inside(trial) ? lo : hi) = mid;
+      }
+      candidate[1] = static_cast<float>(lab[3 * i + 1] * lo);
+      candidate[2] = static_cast<float>(lab[3 * i + 2] * lo);
+      lab_to_srgb(candidate, out, 1);
+    }
+    for (int k = 0; k < 3; ++k) out[k] = std::min(1.0f, std::max(0.0f, out[k]));
+  }
+}
+
+double delta_e2000(const float* lab1, const float* lab2) {
+  // Sharma et al. 2005, eq. 1-22; angles in degrees as in the paper, converted at each
+  // trigonometric call.
+  constexpr double kPi = 3.14159265358979323846;
+  constexpr double kDeg = kPi / 180.0;
+  constexpr double kPow25To7 = 6103515625.0;  // 25^7
+  const double l1 = lab1[0], a1 = lab1[1], b1 = lab1[2];
+  const double l2 = lab2[0], a2 = lab2[1], b2 = lab2[2];
+  // eq. 2-4: a* is stretched by (1 + G) so that neutral colours get their hue difference right.
+  const double c1 = std::sqrt(a1 * a1 + b1 * b1);
+  const double c2 = std::sqrt(a2 * a2 + b2 * b2);
+  const double c_mean = 0.5 * (c1 + c2);
+  const double c_mean7 = std::pow(c_mean, 7.0);
+  const double g = 0.5 * (1.0 - std::sqrt(c_mean7 / (c_mean7 + kPow25To7)));
+  const double a1p = (1.0 + g) * a1;
+  const double a2p = (1.0 + g) * a2;
+  // eq. 6-7: C' and h' (h' in [0, 360), 0 when a' = b = 0).
+  const double c1p = std::sqrt(a1p * a1p + b1 * b1);
+  const double c2p = std::sqrt(a2p * a2p + b2 * b2);
+  const auto hue = [&](double b, double ap) {
+    if (b == 0.0 && ap == 0.0) return 0.0;
+    const double h = std::atan2(b, ap) / kDeg;
+    return h < 0.0 ? h + 360.0 : h;
+  };
+  const double h1p = hue(b1, a1p);
+  const double h2p = hue(b2, a2p);
+  // eq. 8-11: differences; the hue difference takes the short way round the circle.
+  const double dl = l2 - l1;
+  const double dc = c2p - c1p;
+  double dh = 0.0;
+  if (c1p * c2p != 0.0) {
+    dh = h2p - h1p;
+    if (dh > 180.0) {
+      dh -= 360.0;
+    } else if (dh < -180.0) {
+      dh += 360.0;
+    }
+  }
+  const double dh_big = 2.0 * std::sqrt(c1p * c2p) * std::sin(0.5 * dh * kDeg);
+  // eq. 12-14: means; the mean hue also takes the short way round (eq. 14's four cases).
+  const double l_mean = 0.5 * (l1 + l2);
+  const double cp_mean = 0.5 * (c1p + c2p);
+  double h_mean = h1p + h2p;
+  if (c1p * c2p != 0.0) {
+    if (std::abs(h1p - h2p) <= 180.0) {
+      h_mean *= 0.5;
+    } else if (h1p + h2p < 360.0) {
+      h_mean = 0.5 * (h_mean + 360.0);
+    } else {
+      h_mean = 0.5 * (h_mean - 360.0);
+    }
+  }
+  // eq. 15-22: weighting functions and the rotation term for blues.
+  const double t =
+      1.0 - 0.17 * std::cos((h_mean - 30.0) * kDeg) + 0.24 * std::cos(2.0 * h_mean * kDeg) +
+      0.32 * std::cos((3.0 * h_mean + 6.0) * kDeg) - 0.20 * std::cos((4.0 * h_mean - 63.0) * kDeg);
+  const double d_theta = 30.0 * std::exp(-std::pow((h_mean - 275.0) / 25.0, 2.0));
+  const double cp_mean7 = std::pow(cp_mean, 7.0);
+  const double r_c = 2.0 * std::sqrt(cp_mean7 / (cp_mean7 + kPow25To7));
+  const double l50 = (l_mean - 50.0) * (l_mean - 50.0);
+  const double s_l = 1.0 + 0.015 * l50 / std::sqrt(20.0 + l50);
+  const double s_c = 1.0 + 0.045 * cp_mean;
+  const double s_h = 1.0 + 0.015 * cp_mean * t;
+  const double r_t = -std::sin(2.0 * d_theta * kDeg) * r_c;
+  const double tl = dl / s_l, tc = dc / s_c, th = dh_big / s_h;
+  return std::sqrt(std::max(0.0, tl * tl + tc * tc + th * th + r_t * tc * th));
+}
+
+void delta_e2000_srgb(const float* rgb1, const float* rgb2, float* out, std::size_t n) {
+  constexpr std::size_t kBlock = 256;
+  float lab1[3 * kBlock], lab2[3 * kBlock];
+  for (std::size_t begin = 0; begin < n; begin += kBlock) {
+    const std::size_t count = std::min(kBlock, n - begin);
+    srgb_to_lab(rgb1 + 3 * begin, lab1, count);
+    srgb_to_lab(rgb2 + 3 * begin, lab2, count);
+    for (std::size_t i = 0; i < count; ++i) {
+      out[begin + i] = static_cast<float>(delta_e2000(lab1 + 3 * i, lab2 + 3 * i));
+    }
+  }
+}
+
 }  // namespace supercolor

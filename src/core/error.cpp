@@ -18,6 +18,8 @@ const char* error_code_name(ErrorCode code) {
       return "decode_failed";
     case ErrorCode::kEncodeFailed:
       return "encode_failed";
+    case ErrorCode::kInvalidLut:
+      return "invalid_lut";
   }
   return "unknown";
 }

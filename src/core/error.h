@@ -15,6 +15,7 @@ enum class ErrorCode {
   kBadState,         // a stage was called before the stages it depends on
   kDecodeFailed,     // io: the bytes are not a decodable image
   kEncodeFailed,     // io: the image could not be encoded / written
+  kInvalidLut,       // a LUT (.cube text or Lut value) is malformed; like kDecodeFailed for images
 };
 
 // Stable string for an error code ("invalid_argument", "image_too_large", ...).

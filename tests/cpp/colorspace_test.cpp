@@ -134,5 +134,69 @@ TEST(Colorspace, ZeroCountIsANoOp) {
   EXPECT_EQ(sentinel[0], -1.0f);
 }
 
+TEST(Colorspace, DeltaE2000MatchesSharmaWuDalalTestData) {
+  // Pairs from Table 1 of Sharma, Wu, Dalal 2005 (numbered as there), with the published
+  // Delta E 2000 to 4 decimals. Chosen to cover the G term near neutral (7, 9-16), the mean-hue
+  // and hue-difference wrap-around cases (9-15), the blue rotation term R_T (1-6) and real
+  // colour pairs (25-34).
+  struct Pair {
+    int number;
+    float lab1[3], lab2[3];
+    double delta_e;
+  };
+  const Pair pairs[] = {
+      {1, {50.0000f, 2.6772f, -79.7751f}, {50.0000f, 0.0000f, -82.7485f}, 2.0425},
+      {4, {50.0000f, -1.3802f, -84.2814f}, {50.0000f, 0.0000f, -82.7485f}, 1.0000},
+      {7, {50.0000f, 0.0000f, 0.0000f}, {50.0000f, -1.0000f, 2.0000f}, 2.3669},
+      {9, {50.0000f, 2.4900f, -0.0010f}, {50.0000f, -2.4900f, 0.0009f}, 7.1792},
+      {11, {50.0000f, 2.4900f, -0.0010f}, {50.0000f, -2.4900f, 0.0011f}, 7.2195},
+      {13, {50.0000f, -0.0010f, 2.4900f}, {50.0000f, 0.0009f, -2.4900f}, 4.8045},
+      {15, {50.0000f, -0.0010f, 2.4900f}, {50.0000f, 0.0011f, -2.4900f}, 4.7461},
+      {17, {50.0000f, 2.5000f, 0.0000f}, {73.0000f, 25.0000f, -18.0000f}, 27.1492},
+      {19, {50.0000f, 2.5000f, 0.0000f}, {56.0000f, -27.0000f, -3.0000f}, 31.9030},
+      {25, {60.2574f, -34.0099f, 36.2677f}, {60.4626f, -34.1751f, 39.4387f}, 1.2644},
+      {29, {22.7233f, 20.0904f, -46.6940f}, {23.0331f, 14.9730f, -42.5619f}, 2.0373},
+      {31, {90.8027f, -2.0831f, 1.4410f}, {91.1528f, -1.6435f, 0.0447f}, 1.4441},
+      {33, {6.7747f, -0.2908f, -2.4247f}, {5.8714f, -0.0985f, -2.2286f}, 0.6377},
+      {34, {2.0776f, 0.0795f, -1.1350f}, {0.9033f, -0.0636f, -0.5514f}, 0.9082},
+  };
+  for (const Pair& pair : pairs) {
+    EXPECT_NEAR(delta_e2000(pair.lab1, pair.lab2), pair.delta_e, 1e-4) << "pair " << pair.number;
+    // The formula is symmetric in its two colours.
+    EXPECT_NEAR(delta_e2000(pair.lab2, pair.lab1), pair.delta_e, 1e-4) << "pair " << pair.number;
+  }
+  const float same[3] = {40.0f, 10.0f, -20.0f};
+  EXPECT_EQ(delta_e2000(same, same), 0.0);
+}
+
+TEST(Colorspace, GamutMappedLabKeepsLightnessAndInGamutColours) {
+  // In-gamut colours come back unchanged (up to float round trips).
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  std::vector<float> rgb(3 * 500), lab(3 * 500), back(3 * 500);
+  for (float& v : rgb) v = uniform(rng);
+  srgb_to_lab(rgb.data(), lab.data(), 500);
+  lab_to_srgb_gamut_mapped(lab.data(), back.data(), 500);
+  for (std::size_t i = 0; i < rgb.size(); ++i) EXPECT_NEAR(back[i], rgb[i], 1e-4f) << i;
+  // Out-of-gamut colours (high chroma at every lightness) land in [0,1] with their L* and hue.
+  for (float l = 5.0f; l <= 95.0f; l += 15.0f) {
+    for (int h = 0; h < 12; ++h) {
+      const float angle = h * 3.14159265f / 6.0f;
+      const float in[3] = {l, 150.0f * std::cos(angle), 150.0f * std::sin(angle)};
+      float out[3], out_lab[3];
+      lab_to_srgb_gamut_mapped(in, out, 1);
+      for (float v : out) {
+        EXPECT_GE(v, 0.0f);
+        EXPECT_LE(v, 1.0f);
+      }
+      srgb_to_lab(out, out_lab, 1);
+      EXPECT_NEAR(out_lab[0], l, 0.01f) << l << " " << h;
+      const float hue_in = std::atan2(in[2], in[1]);
+      const float hue_out = std::atan2(out_lab[2], out_lab[1]);
+      EXPECT_NEAR(std::remainder(hue_out - hue_in, 2 * 3.14159265f), 0.0f, 0.02f) << l << " " << h;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace supercolor
