@@ -47,20 +47,6 @@ namespace {
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 constexpr double kIntMax = 2147483647.0;
 
-const char* regrain_mode_name(RegrainMode mode) {
-  switch (mode) {
-    case RegrainMode::kPitie:
-      return "pitie";
-    case RegrainMode::kNone:
-      return "none";
-  }
-  return "pitie";
-}
-
-RegrainMode regrain_mode_from_name(const std::string& name) {
-  return name == "none" ? RegrainMode::kNone : RegrainMode::kPitie;
-}
-
 std::vector<std::string> layer_names() {
   std::vector<std::string> names;
   for (const LayerInfo& layer : all_layers()) names.push_back(layer.name);
@@ -185,12 +171,14 @@ std::vector<ParamSpec> make_specs() {
   }
   {
     ParamSpec s{"regrain", ParamType::kChoice};
-    s.choices = {"pitie", "none"};
-    s.doc = "post-processing that restores the target's detail: 'pitie' (Pitie et al. 2005) or 'none'";
+    s.choices = {"robust", "pitie", "none"};
+    s.doc =
+        "post-processing that restores the target's detail: 'robust' (grey, flat, small and dark "
+        "inputs handled, method.md §1.7), 'pitie' (Pitie et al. 2005, the paper's) or 'none'";
     s.get = [](const Params& p) {
       return ParamValue::of(std::string(regrain_mode_name(p.regrain_mode)));
     };
-    s.set = [](Params& p, const ParamValue& v) { p.regrain_mode = regrain_mode_from_name(v.string); };
+    s.set = [](Params& p, const ParamValue& v) { p.regrain_mode = parse_regrain_mode(v.string); };
     add(s);
   }
   {

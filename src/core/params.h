@@ -24,7 +24,7 @@ struct Params {
   std::vector<std::string> layers = {"relu1_2"};
   AttentionParams attention;  // tau = 0.02
   FusionParams fusion;        // delta_s 10, delta_c 0.1, eps 1e-4, sigma_g adaptive, radius 0.3
-  RegrainMode regrain_mode = RegrainMode::kPitie;
+  RegrainMode regrain_mode = RegrainMode::kRobust;
   RegrainParams regrain;  // smoothness 1, iterations 4,16,32,64,64,64
   // Working resolution (DESIGN.md 1.9): images above this many megapixels (10^6 px) are
   // analysed (stages 1-6) on an antialiased reduction to it, and the transfer is carried to full

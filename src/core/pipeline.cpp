@@ -261,16 +261,10 @@ void Pipeline::finish() {
   require(reached(Done::kFuse), "finish() before fuse()");
   done_ = Done::kFuse;
   RgbImage out;
-  switch (params_.regrain_mode) {
-    case RegrainMode::kPitie:
-      report(Stage::kRegrain, 0.0);
-      out = regrain(target_, fused_, params_.regrain, context());
-      report(Stage::kRegrain, 1.0);
-      break;
-    case RegrainMode::kNone:
-      out = fused_;
-      break;
-  }
+  const bool regrains = params_.regrain_mode != RegrainMode::kNone;
+  if (regrains) report(Stage::kRegrain, 0.0);
+  out = regrain_with_mode(params_.regrain_mode, target_, fused_, params_.regrain, context());
+  if (regrains) report(Stage::kRegrain, 1.0);
   for (float& v : out.rgb) v = std::min(1.0f, std::max(0.0f, v));  // DESIGN.md 1.8
   result_ = std::move(out);
   done_ = Done::kFinish;

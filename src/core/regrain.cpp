@@ -309,4 +309,37 @@ RgbImage regrain(const RgbImage& target, const RgbImage& fused, const RegrainPar
   return to_interleaved(solution);
 }
 
+const char* regrain_mode_name(RegrainMode mode) {
+  switch (mode) {
+    case RegrainMode::kRobust:
+      return "robust";
+    case RegrainMode::kPitie:
+      return "pitie";
+    case RegrainMode::kNone:
+      return "none";
+  }
+  return "?";
+}
+
+RegrainMode parse_regrain_mode(const std::string& name) {
+  for (RegrainMode mode : {RegrainMode::kRobust, RegrainMode::kPitie, RegrainMode::kNone}) {
+    if (name == regrain_mode_name(mode)) return mode;
+  }
+  invalid("regrain mode must be 'robust', 'pitie' or 'none', got '" + name + "'");
+}
+
+RgbImage regrain_with_mode(RegrainMode mode, const RgbImage& target, const RgbImage& fused,
+                           const RegrainParams& params, const Context& ctx) {
+  switch (mode) {
+    case RegrainMode::kRobust:
+      return regrain_robust(target, fused, params, ctx);
+    case RegrainMode::kPitie:
+      return regrain(target, fused, params, ctx);
+    case RegrainMode::kNone:
+      break;
+  }
+  validate_image(fused, "regrain fused");
+  return fused;
+}
+
 }  // namespace supercolor

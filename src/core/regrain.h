@@ -1,7 +1,10 @@
-// Pitie et al.'s re-graining (DESIGN.md 1.7): keep the colours of `fused`, the gradients of
-// `target`.
+// Re-graining (DESIGN.md 1.7): keep the colours of `fused`, the gradients of `target`.
+// Two solvers: Pitie et al.'s scheme, exactly as in regrain.m (`regrain`), and a robust variant
+// (`regrain_robust`, regrain_robust.cpp) that fixes its faults on grey references, flat and small
+// targets and dark references (issue 9).
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "image.h"
@@ -9,12 +12,15 @@
 
 namespace supercolor {
 
-// Which post-processing restores the target's detail after fusion (the `regrain` parameter).
-enum class RegrainMode {
-  kPitie,  // Pitie et al. 2005, regrain.m (DESIGN.md 1.7)
-  kNone,   // the fused image as it is
-};
+// Which regrain the pipeline runs: kRobust (the default), kPitie (the paper's method, exact), or
+// kNone (the fused image as it is).
+enum class RegrainMode { kRobust, kPitie, kNone };
 
+// "robust" / "pitie" / "none"; parse_regrain_mode throws Error(kInvalidArgument) on anything else.
+const char* regrain_mode_name(RegrainMode mode);
+RegrainMode parse_regrain_mode(const std::string& name);
+
+// Shared by both solvers.
 struct RegrainParams {
   double smoothness = 1.0;
   // Jacobi iterations per level, finest first; its length bounds the number of levels.
@@ -23,8 +29,24 @@ struct RegrainParams {
 
 void validate_regrain_params(const RegrainParams& params);
 
-// target (I0) and fused (I1) have the same size. Result is not clamped.
+// Pitie's regrain. target (I0) and fused (I1) have the same size. Result is not clamped.
 RgbImage regrain(const RgbImage& target, const RgbImage& fused, const RegrainParams& params,
                  const Context& ctx);
+
+// Robust regrain (regrain_robust.cpp): the fused image's colours with the target's detail, in a
+// luma / opponent-chroma decomposition; starts from `fused`, keeps a floor on the data term,
+// guides chroma only as far as `fused` has chroma and scales the target's luma detail into the
+// fused image's range. A pure function of (target, fused): same size, float RGB in [0,1]
+// (sRGB-encoded, interleaved); the result is within [0,1] up to float rounding (callers may clamp).
+// Grey `fused` (R = G = B everywhere) gives an exactly grey result; a flat target gives `fused`
+// smoothed. Peak extra memory: about 6 float planes of the full size (24 bytes per pixel) besides
+// the inputs and the 12-byte-per-pixel result. Throws Error(kInvalidArgument) on bad params, sizes
+// or non-finite values, Error(kCancelled) when ctx's flag is raised.
+RgbImage regrain_robust(const RgbImage& target, const RgbImage& fused, const RegrainParams& params,
+                        const Context& ctx);
+
+// Dispatch on `mode`: regrain_robust, regrain, or a copy of `fused` (kNone).
+RgbImage regrain_with_mode(RegrainMode mode, const RgbImage& target, const RgbImage& fused,
+                           const RegrainParams& params, const Context& ctx);
 
 }  // namespace supercolor

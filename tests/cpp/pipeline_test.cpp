@@ -43,7 +43,7 @@ TEST(Pipeline, DefaultsAreTheDesignsDefaults) {
   EXPECT_EQ(params.fusion.epsilon, 1e-4);
   EXPECT_EQ(params.fusion.sigma_g, 0.0);
   EXPECT_EQ(params.fusion.radius, 0.3);
-  EXPECT_EQ(params.regrain_mode, RegrainMode::kPitie);
+  EXPECT_EQ(params.regrain_mode, RegrainMode::kRobust);
   EXPECT_EQ(params.regrain.smoothness, 1.0);
   EXPECT_EQ(params.regrain.iterations, (std::vector<int>{4, 16, 32, 64, 64, 64}));
   EXPECT_NO_THROW(validate_params(params));

@@ -6,9 +6,16 @@
 //
 //   supercolor_native TARGET REFERENCE -o OUT.png [--threads N] [--superpixels K] [--tau T]
 //                     [--sigma-g S] [--fusion-radius R|inf] [--layers a,b] [--no-regrain]
-//                     [--direct OUT.png] [--fused OUT.png]
+//                     [--direct OUT.png] [--fused OUT.png] [--fused-npy OUT.npy]
+//                     [--regrain-mode robust|pitie|none]
 //                     [--features-target DIR --features-reference DIR]
 //   supercolor_native features IMAGE LAYER OUT.npy [--crop X,Y,W,H]   (C x H x W float32)
+//   supercolor_native regrain TARGET FUSED.npy OUT.png [--regrain-mode M] [--threads N]
+// --regrain-mode runs that regrain on the pipeline's fused image (instead of the pipeline's own
+// regrain stage); --fused-npy saves the fused image (3 x H x W float32, RGB planes), which the
+// `regrain` command regrains again without rerunning the method (tools/eval-regrain.sh).
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -31,9 +38,12 @@ int usage() {
                "  parameters (kebab-case of the package's names, see src/core/params.cpp):";
   for (const ParamSpec& spec : param_specs()) std::cerr << " --" << kebab_case(spec.name);
   std::cerr << "\n"
+               "                         [--fused-npy OUT.npy] [--regrain-mode M (= --regrain M)]\n"
                "                         [--features-target DIR --features-reference DIR]"
                "  (DIR/LAYER.npy: C x H x W float32)\n"
-               "       supercolor_native features IMAGE LAYER OUT.npy [--crop X,Y,W,H]\n";
+               "       supercolor_native features IMAGE LAYER OUT.npy [--crop X,Y,W,H]\n"
+               "       supercolor_native regrain TARGET FUSED.npy OUT.png [--regrain-mode M] "
+               "[--threads N]\n";
   return 2;
 }
 
@@ -80,12 +90,71 @@ int features_command(int argc, char** argv) {
   return 0;
 }
 
+// Planar 3 x H x W copy of an interleaved image, and back.
+std::vector<float> rgb_planes(const RgbImage& image) {
+  const std::size_t n = image.pixel_count();
+  std::vector<float> planes(3 * n);
+  for (std::size_t p = 0; p < n; ++p) {
+    for (int c = 0; c < 3; ++c) planes[c * n + p] = image.rgb[3 * p + c];
+  }
+  return planes;
+}
+
+RgbImage rgb_from_planes(const reference::FeatureMap& map) {
+  if (map.channels != 3) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "fused .npy must hold 3 planes, got " + std::to_string(map.channels));
+  }
+  RgbImage image{map.width, map.height, std::vector<float>(map.data.size())};
+  const std::size_t n = image.pixel_count();
+  for (std::size_t p = 0; p < n; ++p) {
+    for (int c = 0; c < 3; ++c) image.rgb[3 * p + c] = map.data[c * n + p];
+  }
+  return image;
+}
+
+// Regrain with `mode`, timed on stdout, then clamp to [0,1] as the pipeline does.
+RgbImage timed_regrain(RegrainMode mode, const RgbImage& target, const RgbImage& fused,
+                       const RegrainParams& params, int threads) {
+  const auto start = std::chrono::steady_clock::now();
+  RgbImage out = regrain_with_mode(mode, target, fused, params, Context{threads, nullptr});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("regrain %s: %dx%d in %.3fs\n", regrain_mode_name(mode), target.width, target.height,
+              seconds);
+  for (float& value : out.rgb) value = std::clamp(value, 0.0f, 1.0f);
+  return out;
+}
+
+int regrain_command(int argc, char** argv) {
+  if (argc < 5) return usage();
+  RegrainMode mode = RegrainMode::kRobust;
+  int threads = 2;
+  for (int i = 5; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i + 1 >= argc) throw Error(ErrorCode::kInvalidArgument, arg + " needs a value");
+    if (arg == "--regrain-mode")
+      mode = parse_regrain_mode(argv[++i]);
+    else if (arg == "--threads")
+      threads = int(parse_number(arg, argv[++i]));
+    else
+      throw Error(ErrorCode::kInvalidArgument, "unknown option " + arg);
+  }
+  const Rgba8Image target8 = read_image_file(argv[2]);
+  const RgbImage fused = rgb_from_planes(reference::read_feature_npy(argv[3]));
+  write_png_file(
+      argv[4],
+      to_rgba8(timed_regrain(mode, to_rgb(target8), fused, RegrainParams{}, threads), &target8));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
     if (argc >= 2 && std::string(argv[1]) == "features") return features_command(argc, argv);
-    std::string target_path, reference_path, out_path, direct_path, fused_path;
+    if (argc >= 2 && std::string(argv[1]) == "regrain") return regrain_command(argc, argv);
+    std::string target_path, reference_path, out_path, direct_path, fused_path, fused_npy_path;
     std::string features_target_dir, features_reference_dir;
     Params params;
     for (int i = 1; i < argc; ++i) {
@@ -104,7 +173,11 @@ int main(int argc, char** argv) {
         direct_path = value();
       else if (arg == "--fused")
         fused_path = value();
-      else if (arg == "--features-target")
+      else if (arg == "--fused-npy")
+        fused_npy_path = value();
+      else if (arg == "--regrain-mode") {
+        set_param(params, "regrain", ParamValue::of(value()));
+      } else if (arg == "--features-target")
         features_target_dir = value();
       else if (arg == "--features-reference")
         features_reference_dir = value();
@@ -148,6 +221,11 @@ int main(int argc, char** argv) {
           &timings);
     }
     write_png_file(out_path, pipeline.output());
+    if (!fused_npy_path.empty()) {
+      const RgbImage& fused = pipeline.fused();
+      reference::write_npy(fused_npy_path, rgb_planes(fused).data(),
+                           {3, std::size_t(fused.height), std::size_t(fused.width)});
+    }
     if (!direct_path.empty()) {
       write_png_file(direct_path, to_rgba8(paint_superpixels(pipeline.segmentation(Side::kTarget),
                                                              pipeline.direct_colors().data())));
