@@ -28,7 +28,9 @@ export async function coreSchema() {
   globalThis.require ??= createRequire(file);
   const factory = (await import(pathToFileURL(file).href)).default;
   const core = await factory({ wasmBinary: await readFile(file.replace(/\.mjs$/, '.wasm')) });
-  return JSON.parse(core.paramSchema());
+  const schema = JSON.parse(core.paramSchema());
+  schema.errorCodes = core.errorCodes();
+  return schema;
 }
 
 function tsType(spec) {
@@ -91,6 +93,12 @@ export function generate(schema) {
     return `  { ${fields.join(', ')} },`;
   });
   lines.push('/** The parameter table, in the core\'s order. */', 'export const PARAM_SCHEMA: readonly ParamSpec[] = [', ...rows, '];', '');
+  lines.push(
+    "/** The core's error codes (src/core/error.h), as SupercolorError.code carries them. */",
+    `export const CORE_ERROR_CODES = ${JSON.stringify(schema.errorCodes ?? [])} as const;`,
+    'export type CoreErrorCode = (typeof CORE_ERROR_CODES)[number];',
+    '',
+  );
   return lines.join('\n');
 }
 

@@ -18,6 +18,13 @@ enum class ErrorCode {
   kInvalidLut,       // a LUT (.cube text or Lut value) is malformed; like kDecodeFailed for images
 };
 
+// Every code, in declaration order (the package's error-code type is generated from it).
+constexpr ErrorCode kErrorCodes[] = {
+    ErrorCode::kInvalidArgument, ErrorCode::kImageTooLarge, ErrorCode::kOutOfMemory,
+    ErrorCode::kCancelled,       ErrorCode::kBadState,      ErrorCode::kDecodeFailed,
+    ErrorCode::kEncodeFailed,    ErrorCode::kInvalidLut,
+};
+
 // Stable string for an error code ("invalid_argument", "image_too_large", ...).
 const char* error_code_name(ErrorCode code);
 

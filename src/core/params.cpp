@@ -219,6 +219,24 @@ std::vector<ParamSpec> make_specs() {
     s.set = [](Params& p, const ParamValue& v) { p.analysis_megapixels = v.number; };
     add(s);
   }
+  {
+    ParamSpec s{"strength", ParamType::kNumber};
+    s.min = 0;
+    s.max = 1;
+    s.doc =
+        "strength of the transfer, blended in CIELab: 0 = the target (bit-identical), 1 = the "
+        "full transfer (method.md §1.10)";
+    s.get = [](const Params& p) { return ParamValue::of(p.grading.strength); };
+    s.set = [](Params& p, const ParamValue& v) { p.grading.strength = v.number; };
+    add(s);
+  }
+  {
+    ParamSpec s{"preserveLuminance", ParamType::kBoolean};
+    s.doc = "keep the target's CIELab L* (its tonality) and take only a*, b* from the transfer";
+    s.get = [](const Params& p) { return ParamValue::of_bool(p.grading.preserve_luminance); };
+    s.set = [](Params& p, const ParamValue& v) { p.grading.preserve_luminance = v.boolean; };
+    add(s);
+  }
   return specs;
 }
 
@@ -476,6 +494,7 @@ void validate_params(const Params& params) {
   validate_attention_params(params.attention);
   validate_fusion_params(params.fusion);
   validate_regrain_params(params.regrain);
+  validate_grading_params(params.grading);
 }
 
 std::string param_schema_json() {

@@ -13,6 +13,7 @@
 
 #include "attention.h"
 #include "fusion.h"
+#include "grading.h"
 #include "regrain.h"
 #include "slic.h"
 
@@ -30,6 +31,9 @@ struct Params {
   // analysed (stages 1-6) on an antialiased reduction to it, and the transfer is carried to full
   // resolution; +infinity analyses at full resolution.
   double analysis_megapixels = 1.5;
+  // Grading (method.md §1.10, grading.h): strength in [0,1] of the transfer, blended in CIELab,
+  // and keep-luminance (the target's L*, the result's a*b*). Applied at full resolution.
+  GradingParams grading;
   // Execution, not a parameter of the method: threads of parallel_for (results do not depend on
   // it). Not in the table.
   int threads = 1;

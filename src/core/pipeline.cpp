@@ -292,8 +292,59 @@ void Pipeline::upsample() {
     output_ = alpha != nullptr ? apply_local_affine(model, full_target_rgba_, ctx)
                                : apply_local_affine(model, full_target_rgb_, ctx);
   }
+  report(Stage::kUpsample, 0.8);
+  grade_output();
   done_ = Done::kUpsample;
   report(Stage::kUpsample, 1.0);
+}
+
+RgbImage Pipeline::full_target_rows(int y0, int rows) const {
+  RgbImage band{output_width_, rows, std::vector<float>(3 * static_cast<std::size_t>(output_width_) * rows)};
+  const std::size_t first = static_cast<std::size_t>(y0) * output_width_;
+  if (!full_target_rgba_.rgba.empty()) {
+    for (std::size_t p = 0; p < band.pixel_count(); ++p) {
+      for (int c = 0; c < 3; ++c) band.rgb[3 * p + c] = full_target_rgba_.rgba[4 * (first + p) + c] / 255.0f;
+    }
+  } else {
+    const RgbImage& full = target_reduced() ? full_target_rgb_ : target_;
+    std::copy_n(&full.rgb[3 * first], band.rgb.size(), band.rgb.begin());
+  }
+  return band;
+}
+
+// Grading per band of rows, so no full-resolution float copy exists (it is per pixel, so bands
+// give the same result as the whole image).
+void Pipeline::grade_output() {
+  const GradingParams& grading = params_.grading;
+  if (grading.strength == 1.0 && !grading.preserve_luminance) return;  // the transfer as it is
+  const Context ctx = context();
+  constexpr int kBandRows = 64;
+  for (int y0 = 0; y0 < output_height_; y0 += kBandRows) {
+    const int rows = std::min(kBandRows, output_height_ - y0);
+    const RgbImage target = full_target_rows(y0, rows);
+    RgbImage result{output_width_, rows, std::vector<float>(target.rgb.size())};
+    const std::size_t first = static_cast<std::size_t>(y0) * output_width_;
+    for (std::size_t p = 0; p < result.pixel_count(); ++p) {
+      for (int c = 0; c < 3; ++c) result.rgb[3 * p + c] = output_.rgba[4 * (first + p) + c] / 255.0f;
+    }
+    const RgbImage graded = apply_grading(target, result, grading, ctx);
+    for (std::size_t p = 0; p < graded.pixel_count(); ++p) {
+      for (int c = 0; c < 3; ++c) {
+        const float v = std::min(1.0f, std::max(0.0f, graded.rgb[3 * p + c]));
+        output_.rgba[4 * (first + p) + c] = static_cast<uint8_t>(std::lround(v * 255.0f));
+      }
+    }
+  }
+}
+
+Pipeline::FittedLut Pipeline::fit_lut(const LutFitParams& params) const {
+  require(reached(Done::kFinish), "fit_lut() before finish()");
+  const Context ctx = context();
+  const RgbImage graded = apply_grading(target_, result_, params_.grading, ctx);
+  FittedLut fitted;
+  fitted.lut = supercolor::fit_lut(target_, graded, params);
+  fitted.error = lut_fit_error(fitted.lut, target_, graded, LutInterpolation::kTrilinear, ctx);
+  return fitted;
 }
 
 const Rgba8Image& Pipeline::output() const {

@@ -21,6 +21,7 @@
 #include "fusion.h"
 #include "image.h"
 #include "layers.h"
+#include "lut.h"
 #include "parallel.h"
 #include "params.h"
 #include "regrain.h"
@@ -91,9 +92,19 @@ class Pipeline {
   const RgbImage& result() const;
 
   // Stage 6: the result at the target's full size, 8-bit RGBA with the target's alpha: result()
-  // itself when the target was analysed at full size, else carried by the local affine model.
+  // itself when the target was analysed at full size, else carried by the local affine model;
+  // then graded (strength, keep-luminance: grading.h) against the full-resolution target.
   void upsample();
   const Rgba8Image& output() const;
+
+  // A 3D LUT reproducing the transfer (lut.h: regularised least squares on (target, graded
+  // result) pixel pairs at the analysis size), with its fit error (CIEDE2000 between the LUT
+  // applied to the target and the graded result, trilinear). After finish().
+  struct FittedLut {
+    Lut lut;
+    LutFitError error;
+  };
+  FittedLut fit_lut(const LutFitParams& params) const;
 
   const Params& params() const { return params_; }
   // The images the method analyses (the working-size reductions when reduced).
@@ -114,6 +125,10 @@ class Pipeline {
   void require(bool condition, const char* what) const;
   // Common part of the constructors, once target_ and reference_ hold the analysis images.
   void check_analysis_sizes() const;
+  // Rows [y0, y0 + rows) of the full-resolution target as float RGB.
+  RgbImage full_target_rows(int y0, int rows) const;
+  // Applies params.grading to output_ in bands of rows.
+  void grade_output();
   // The layer at params.layers[layer_index]; Error(kInvalidArgument) for an index out of range.
   const LayerInfo& layer(int layer_index) const;
 

@@ -24,13 +24,14 @@
 //   .attentionRows(begin, end) .fuse() .fused() .finish() .result() .resultRgba() .upsample()
 //   .output() .outputWidth() .outputHeight() .analysisWidth(side) .analysisHeight(side)
 //   .analysisPlanarRgb(side) .analysisRgba(side)
-//   .paintSuperpixels(side, colors) .threads() .delete()
+//   .paintSuperpixels(side, colors) .fitLut(size) .threads() .delete()
 //   decodeImage(bytes) encodePng(rgba, w, h) encodeJpeg(rgba, w, h, quality) rgbToRgba(rgb, w, h)
 //   maxThreads()  1 + the pthread pool size (createSupercolorModule({pthreadPoolSize})); 1
 //                 in the build without threads
 //   cancelFlagAddress() resetCancel()  byte offset in wasm memory (HEAP8) of the flag every
 //                 Pipeline polls; another thread raises it with Atomics.store (threaded build)
-//   version() paramSchema()
+//   applyCube(cubeText, rgba, w, h, 'tetrahedral' | 'trilinear')
+//   version() paramSchema() errorCodes()
 #include <emscripten/bind.h>
 #include <emscripten/em_js.h>
 #include <emscripten/emscripten.h>
@@ -47,6 +48,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/cube.h"
 #include "core/fusion.h"
 #include "core/layers.h"
 #include "core/params.h"
@@ -422,6 +424,25 @@ class JsPipeline {
     });
   }
 
+  // A 3D LUT of the transfer as .cube text with its fit error (Pipeline::fit_lut), after finish():
+  // {cube: string, size, meanDeltaE2000, p95DeltaE2000}.
+  val fit_lut(int size) {
+    return guarded([&] {
+      LutFitParams params;
+      params.size = size;
+      validate_lut_fit_params(params);
+      const Pipeline::FittedLut fitted = pipeline_.fit_lut(params);
+      val out = val::object();
+      Lut lut = fitted.lut;
+      lut.title = "supercolor colour transfer";
+      out.set("cube", write_cube(lut));
+      out.set("size", size);
+      out.set("meanDeltaE2000", fitted.error.mean);
+      out.set("p95DeltaE2000", fitted.error.p95);
+      return out;
+    });
+  }
+
   int threads() const { return pipeline_.params().threads; }
 
  private:
@@ -480,11 +501,37 @@ val rgb_to_rgba_js(val rgb, int width, int height) {
   });
 }
 
+// Applies a .cube LUT (text, 1D or 3D; cube.h) to RGBA8 pixels: interpolation "tetrahedral"
+// (ffmpeg's default) or "trilinear"; alpha kept; clamped and rounded to 8 bits.
+// Errors: invalid_lut naming the line for malformed text, invalid_argument for bad sizes.
+val apply_cube_js(std::string cube, val rgba, int width, int height, std::string interpolation) {
+  return guarded([&] {
+    if (interpolation != "tetrahedral" && interpolation != "trilinear") {
+      invalid("interpolation must be 'tetrahedral' or 'trilinear', got '" + interpolation + "'");
+    }
+    const Lut lut = parse_cube(cube);
+    const Rgba8Image image = rgba_from_js(rgba, width, height, "image");
+    const RgbImage applied =
+        apply_lut(lut, to_rgb(image),
+                  interpolation == "trilinear" ? LutInterpolation::kTrilinear
+                                               : LutInterpolation::kTetrahedral,
+                  Context{max_threads(), nullptr});
+    return copy_out(to_rgba8(applied, &image).rgba);
+  });
+}
+
 std::string version() { return SUPERCOLOR_VERSION; }
 
 // The parameter table as JSON (params.h: param_schema_json), for tools/gen-params.mjs and the
 // test that keeps web/lib/params.generated.ts equal to it.
 std::string param_schema() { return param_schema_json(); }
+
+// The core's error codes (error.h), for tools/gen-params.mjs.
+val error_codes() {
+  val codes = val::array();
+  for (ErrorCode code : kErrorCodes) codes.call<void>("push", std::string(error_code_name(code)));
+  return codes;
+}
 
 }  // namespace
 }  // namespace supercolor
@@ -523,6 +570,7 @@ EMSCRIPTEN_BINDINGS(supercolor) {
       .function("analysisPlanarRgb", &JsPipeline::analysis_planar_rgb)
       .function("analysisRgba", &JsPipeline::analysis_rgba)
       .function("paintSuperpixels", &JsPipeline::paint_superpixels)
+      .function("fitLut", &JsPipeline::fit_lut)
       .function("threads", &JsPipeline::threads);
   function("decodeImage", &supercolor::decode_image_js);
   function("encodePng", &supercolor::encode_png_js);
@@ -533,4 +581,6 @@ EMSCRIPTEN_BINDINGS(supercolor) {
   function("resetCancel", &supercolor::reset_cancel);
   function("version", &supercolor::version);
   function("paramSchema", &supercolor::param_schema);
+  function("applyCube", &supercolor::apply_cube_js);
+  function("errorCodes", &supercolor::error_codes);
 }

@@ -1,4 +1,5 @@
-import type { ErrorCode } from './types.js';
+import { CORE_ERROR_CODES } from './params.generated.js';
+import { PACKAGE_ERROR_CODES, type ErrorCode } from './types.js';
 
 /** Every error supercolor raises itself: `code` tells the kind, `message` names the bad value. */
 export class SupercolorError extends Error {
@@ -35,18 +36,7 @@ export function serializeError(error: unknown): SerializedError {
   return { name: 'Error', message: String(error), code: 'internal' };
 }
 
-const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'invalid_argument',
-  'image_too_large',
-  'out_of_memory',
-  'cancelled',
-  'bad_state',
-  'decode_failed',
-  'encode_failed',
-  'model_integrity',
-  'backend_unavailable',
-  'internal',
-]);
+const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([...CORE_ERROR_CODES, ...PACKAGE_ERROR_CODES]);
 
 /** One of the documented codes: others' spellings (the feature runner's 'MODEL_INTEGRITY') are mapped, unknown ones are 'internal'. */
 export function errorCode(code: unknown): ErrorCode {

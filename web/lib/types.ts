@@ -1,6 +1,6 @@
 // Public types of the supercolor package: every option and result is typed here.
 
-import type { TransferParams } from './params.generated.js';
+import type { CoreErrorCode, TransferParams } from './params.generated.js';
 
 export type { TransferParams, ResolvedParams, ParamSpec } from './params.generated.js';
 
@@ -133,15 +133,7 @@ export interface ColorTransferOptions {
   logger?: Logger;
 }
 
-/** Error codes carried by SupercolorError.code. */
-export type ErrorCode =
-  | 'invalid_argument'
-  | 'image_too_large'
-  | 'out_of_memory'
-  | 'cancelled'
-  | 'bad_state'
-  | 'decode_failed'
-  | 'encode_failed'
-  | 'model_integrity'
-  | 'backend_unavailable'
-  | 'internal';
+/** Codes the package adds to the core's: the feature model's bytes differ from the manifest, no runtime can run, anything unexpected. */
+export const PACKAGE_ERROR_CODES = ['model_integrity', 'backend_unavailable', 'internal'] as const;
+/** Error codes carried by SupercolorError.code: the core's (generated from src/core/error.h) and the package's. */
+export type ErrorCode = CoreErrorCode | (typeof PACKAGE_ERROR_CODES)[number];
