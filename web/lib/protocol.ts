@@ -44,8 +44,12 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; backend: Omit<BackendInfo, 'features'>; coreCancel?: CoreCancelFlag }
   | { type: 'progress'; id: number; stage: Stage; fraction: number }
-  | { type: 'result'; id: number; result: TransferResult }
-  | { type: 'error'; id: number | null; error: SerializedError }
+  /**
+   * `memoryBytes`: size of the core's wasm memory after the job (it only grows: the main thread
+   * uses it to decide when to recycle the worker, see releaseMemory in index.ts).
+   */
+  | { type: 'result'; id: number; result: TransferResult; memoryBytes: number }
+  | { type: 'error'; id: number | null; error: SerializedError; memoryBytes?: number }
   | { type: 'log'; level: 'error' | 'warn' | 'info' | 'debug'; message: string };
 
 /** Buffers of a result that can be transferred instead of copied. */

@@ -52,6 +52,14 @@ async function blobToRgba(blob: Blob, what: string): Promise<RgbaImage> {
   return { data: data.data, width: data.width, height: data.height };
 }
 
+/** Bytes of the core's wasm memory now (its size only grows; 0 when unknown). */
+function coreMemoryBytes(core: CoreModule): number {
+  // Emscripten re-creates HEAP8 when the memory grows, but a pthread build refreshes the view of
+  // this thread lazily: the memory object itself, where the build exposes it, is authoritative.
+  const memory = (core as { wasmMemory?: WebAssembly.Memory }).wasmMemory;
+  return memory?.buffer.byteLength ?? core.HEAP8?.buffer.byteLength ?? 0;
+}
+
 class WorkerState {
   private sessions = new Map<string, Promise<Awaited<ReturnType<typeof createFeatureSession>>>>();
   private manifest: Promise<ModelManifest> | undefined;
@@ -106,9 +114,11 @@ async function main(): Promise<void> {
     }
     const { id, job, cancel } = message;
     queue = queue.then(async () => {
+      let core: CoreModule | undefined;
       try {
         if (!state) throw new SupercolorError('bad_state', 'worker used before init');
         const s = await state;
+        core = s.core;
         s.core.resetCancel();
         const context: EngineContext = {
           core: s.core,
@@ -125,9 +135,11 @@ async function main(): Promise<void> {
         const result = await runTransfer(context, job, (stage, fraction) =>
           port.post({ type: 'progress', id, stage, fraction }),
         );
-        port.post({ type: 'result', id, result }, resultTransferables(result));
+        // The core's memory only grows: its size goes with every answer (index.ts recycles a
+        // worker that grew too much).
+        port.post({ type: 'result', id, result, memoryBytes: coreMemoryBytes(core) }, resultTransferables(result));
       } catch (error) {
-        port.post({ type: 'error', id, error: serializeError(error) });
+        port.post({ type: 'error', id, error: serializeError(error), memoryBytes: core ? coreMemoryBytes(core) : undefined });
       }
     });
   });
