@@ -35,7 +35,9 @@ export function showPickerError(side, text) {
   el.error.hidden = false;
   el.picker.classList.add('has-error');
   el.picker.setAttribute('aria-invalid', 'true');
-  el.error.scrollIntoView({ block: 'nearest', behavior: 'auto' });
+  // Where the user is looking is the box they used; bring the message fully into view.
+  const r = el.error.getBoundingClientRect();
+  if (r.top < 0 || r.bottom > window.innerHeight) el.error.scrollIntoView({ block: 'center', behavior: 'auto' });
 }
 
 export function clearPickerError(side) {
