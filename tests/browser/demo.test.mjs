@@ -303,6 +303,8 @@ describe('demo page on a host with COOP/COEP', () => {
     await page.waitForFunction((n) => window.__supercolor.runs > n && !window.__supercolor.running, runsBefore, { timeout: 30_000 });
     assert.equal((await page.evaluate(() => window.__supercolor.lastError))?.code, 'aborted');
     assert.match(await messageText(page), /Cancelled/);
+    assert.match(await statusText(page, 'features'), /^(WebAssembly|WebGPU)/, 'the Features status still names the backend after a cancel');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'run-button', 'focus back on Recolour after a cancel');
     assert.equal(await page.locator('#run-button').isEnabled(), true);
     assert.equal(await page.locator('#cancel-button').isEnabled(), false);
     const again = await runAndWait(page);
@@ -578,6 +580,7 @@ describe('demo page: photos, runs and results that stay in step (issue 13)', () 
     // Zoomed in beyond the frame, a drag pans the image under the pointer.
     await page.click('#zoom-in');
     assert.equal(await page.locator('#zoom-level').innerText(), '200%');
+    await page.locator('#compare-frame').scrollIntoViewIfNeeded();
     const box = await page.locator('#compare-frame').boundingBox();
     const tx = () => page.evaluate(() => new DOMMatrix(getComputedStyle(document.getElementById('compare-stage')).transform).m41);
     const x0 = await tx();

@@ -111,9 +111,9 @@ const zoom = new ZoomView({
   stage: $('compare-stage'),
   onChange: () => {
     updateDivider();
-    const { scale, zoomed } = zoom.view;
+    const { scale } = zoom.view;
     $('zoom-level').textContent = `${Math.round(scale * (window.devicePixelRatio || 1) * 100)}%`;
-    $('zoom-fit').setAttribute('aria-pressed', String(!zoomed));
+    $('zoom-fit').setAttribute('aria-pressed', String(zoom.mode === 'fit'));
     $('zoom-actual').setAttribute('aria-pressed', String(Math.abs(scale - ZoomView.actualSize()) < 1e-6));
     // Boundaries are drawn at the on-screen resolution: redraw once the zoom settles.
     clearTimeout(boundariesTimer);
@@ -237,6 +237,7 @@ export function clearResult() {
   state.lastRun = null;
   converted.clear();
   attention.clear();
+  zoom.reset();
   state.selectedSuperpixel = -1;
   state.selectedAttentionRow = null;
   state.selectedAttention = null;

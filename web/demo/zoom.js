@@ -42,12 +42,21 @@ export class ZoomView {
     return 1 / (window.devicePixelRatio || 1);
   }
 
-  /** A new image: shown whole. */
+  /** A new image: shown whole; one of the same size (a re-run) keeps the zoom and position. */
   setSize(width, height) {
-    this.width = width;
-    this.height = height;
-    this.mode = 'fit';
+    if (width !== this.width || height !== this.height) {
+      this.width = width;
+      this.height = height;
+      this.mode = 'fit';
+    }
     this.layout();
+  }
+
+  /** Forgets the image (the next one starts fitted). */
+  reset() {
+    this.width = 0;
+    this.height = 0;
+    this.mode = 'fit';
   }
 
   space() {
