@@ -518,6 +518,20 @@ describe('demo page: photos, runs and results that stay in step (issue 13)', () 
     assert.match(await page.locator('#target-meta').innerText(), /portrait\.png · 600×1000 .*portrait/);
   });
 
+  test('the paste hint names no keyboard shortcut on a touch screen', async () => {
+    assert.match(await page.locator('#paste-hint').innerText(), /paste \(Ctrl\+V\)/, 'a desktop names the shortcut');
+    const phone = await launchChromium({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3 });
+    try {
+      const touchPage = phone.context.pages()[0] ?? (await phone.context.newPage());
+      await openPage(touchPage, `${server.url}?nosw&nowarmup`);
+      const hint = await touchPage.locator('#paste-hint').innerText();
+      assert.doesNotMatch(hint, /Ctrl|⌘|\+V/);
+      assert.match(hint, /Tap a box/);
+    } finally {
+      await phone.close();
+    }
+  });
+
   test('a bad file is reported at its box, visible without scrolling, and announced', async () => {
     for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
       await page.setViewportSize(viewport);
