@@ -518,7 +518,7 @@ describe('demo page: photos, runs and results that stay in step (issue 13)', () 
     assert.match(await page.locator('#target-meta').innerText(), /portrait\.png · 600×1000 .*portrait/);
   });
 
-  test('the paste hint names no keyboard shortcut on a touch screen', async () => {
+  test('the paste hint names no keyboard shortcut on a touch screen, where a tap on a box chooses a photo', async () => {
     assert.match(await page.locator('#paste-hint').innerText(), /paste \(Ctrl\+V\)/, 'a desktop names the shortcut');
     const phone = await launchChromium({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3 });
     try {
@@ -527,6 +527,9 @@ describe('demo page: photos, runs and results that stay in step (issue 13)', () 
       const hint = await touchPage.locator('#paste-hint').innerText();
       assert.doesNotMatch(hint, /Ctrl|⌘|\+V/);
       assert.match(hint, /Tap a box/);
+      // ... and a tap on a box does open the file chooser.
+      const [chooser] = await Promise.all([touchPage.waitForEvent('filechooser', { timeout: 10_000 }), touchPage.tap('#picker-target .dropzone')]);
+      assert.equal(await chooser.element().getAttribute('id'), 'target-file');
     } finally {
       await phone.close();
     }

@@ -145,6 +145,11 @@ function wirePicker(side) {
     if (file) void setImage(side, file, file.name || 'dropped image');
     else showPickerError(side, 'Nothing to use in what was dropped: drop an image file (PNG, JPEG, WebP).');
   });
+  // A tap or click on the photo area chooses a file too (the hint on touch screens says so).
+  picker.querySelector('.dropzone').addEventListener('click', () => {
+    if (state.running) showPickerError(side, LOCKED_TEXT);
+    else fileInput.click();
+  });
   picker.addEventListener('keydown', (event) => {
     if ((event.key === 'Enter' || event.key === ' ') && event.target === picker) {
       event.preventDefault();
