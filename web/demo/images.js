@@ -96,9 +96,22 @@ export function floatRgbToRgba(rgb, width, height, alpha) {
   return out;
 }
 
-/** A PNG Blob of RGBA pixels at full resolution. */
-export async function encodePng(data, width, height) {
+/**
+ * The result as a file at full resolution: PNG (lossless, alpha kept) or JPEG (`quality` in
+ * (0, 1]; JPEG has no alpha, so transparent pixels are laid on white).
+ */
+export async function encodeImage(data, width, height, format = 'png', quality = 0.92) {
   const canvas = new OffscreenCanvas(width, height);
-  canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(data), width, height), 0, 0);
+  const context = canvas.getContext('2d');
+  const pixels = new ImageData(new Uint8ClampedArray(data), width, height);
+  if (format === 'jpeg') {
+    const layer = new OffscreenCanvas(width, height);
+    layer.getContext('2d').putImageData(pixels, 0, 0);
+    context.fillStyle = '#fff';
+    context.fillRect(0, 0, width, height);
+    context.drawImage(layer, 0, 0);
+    return canvas.convertToBlob({ type: 'image/jpeg', quality });
+  }
+  context.putImageData(pixels, 0, 0);
   return canvas.convertToBlob({ type: 'image/png' });
 }

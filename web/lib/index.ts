@@ -14,7 +14,8 @@ import { DEFAULT_ORT_WASM_PATHS, packageAssets } from './assets.js';
 import { installedHost, type Host, type WorkerHandle } from './host.js';
 import { checkParamsForImages, DEFAULT_PARAMS, resolveParams } from './params.js';
 import type { FromWorker, WireImage, WireJob, WorkerConfig } from './protocol.js';
-import type { BackendInfo, ColorTransferOptions, ImageInput, Logger, RgbaImage, TransferOptions, TransferParams, TransferResult } from './types.js';
+import { DEFAULT_RELEASE_MEMORY } from './types.js';
+import type { BackendInfo, ColorTransferOptions, ImageInput, Logger, RgbaImage, TransferOptions, TransferParams, TransferResult, ReleaseMemoryOptions, WorkerInfo } from './types.js';
 
 export * from './types.js';
 export { SupercolorError } from './errors.js';
@@ -25,6 +26,8 @@ export interface ColorTransfer {
   transfer(target: ImageInput, reference: ImageInput, params?: TransferParams, options?: TransferOptions): Promise<TransferResult>;
   /** The core build and thread count chosen (features backend is known per result). */
   readonly backend: Omit<BackendInfo, 'features'>;
+  /** The worker now: its generation and memory (see releaseMemory). */
+  readonly worker: WorkerInfo;
   dispose(): void;
 }
 
@@ -152,7 +155,7 @@ function wireTransferables(image: WireImage): ArrayBuffer[] {
   return [];
 }
 
-const KNOWN_OPTIONS = new Set<string>(['featureBackend', 'core', 'threads', 'baseUrl', 'modelBytes', 'ortWasmPaths', 'tileSize', 'logger'] satisfies (keyof ColorTransferOptions)[]);
+const KNOWN_OPTIONS = new Set<string>(['featureBackend', 'core', 'threads', 'baseUrl', 'modelBytes', 'ortWasmPaths', 'tileSize', 'logger', 'releaseMemory'] satisfies (keyof ColorTransferOptions)[]);
 
 /** Validates createColorTransfer's options before anything is loaded. */
 function checkOptions(options: ColorTransferOptions): void {
@@ -176,6 +179,48 @@ function checkOptions(options: ColorTransferOptions): void {
   }
   if (options.modelBytes !== undefined && !(options.modelBytes instanceof Uint8Array)) invalid('modelBytes must be a Uint8Array');
   if (options.logger !== undefined && typeof options.logger !== 'function') invalid('logger must be a function');
+  const release = options.releaseMemory;
+  if (release !== undefined && release !== false) {
+    if (release === null || typeof release !== 'object') invalid('releaseMemory must be an object {aboveBytes, idleMs} or false');
+    for (const key of Object.keys(release)) if (key !== 'aboveBytes' && key !== 'idleMs') invalid(`releaseMemory: unknown key "${key}" (known: aboveBytes, idleMs)`);
+    for (const key of ['aboveBytes', 'idleMs'] as const) {
+      const value = release[key];
+      if (value !== undefined && !(typeof value === 'number' && value >= 0 && !Number.isNaN(value))) invalid(`releaseMemory.${key} must be a number >= 0 (Infinity = never), got ${String(value)}`);
+    }
+  }
+}
+
+/**
+ * Decides when an engine's worker gives its memory back (ReleaseMemoryOptions): `settled` after
+ * every transfer call, `busy` when one starts. `release(restart)` terminates the worker (only
+ * called while the engine is idle) and, with `restart`, starts a fresh one at once.
+ */
+function memoryReleaser(options: ReleaseMemoryOptions | false | undefined, engine: { idle(): boolean; memoryBytes(): number; release(restart: boolean): void }) {
+  const { aboveBytes, idleMs } = options === false ? { aboveBytes: Infinity, idleMs: Infinity } : { ...DEFAULT_RELEASE_MEMORY, ...options };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stopTimer = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  return {
+    busy: stopTimer,
+    settled() {
+      stopTimer();
+      if (!engine.idle()) return;
+      // Browsers start the fresh worker at once (the next run does not wait for it); a Node
+      // process must be free to exit, so there it starts with the next transfer.
+      if (engine.memoryBytes() > aboveBytes) engine.release(!isNode);
+      if (Number.isFinite(idleMs)) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          if (engine.idle()) engine.release(false);
+        }, idleMs);
+        // An idle engine never keeps a Node process alive.
+        (timer as { unref?(): void }).unref?.();
+      }
+    },
+    dispose: stopTimer,
+  };
 }
 
 /**
@@ -228,6 +273,10 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
   const cooperative = isNode && typeof SharedArrayBuffer !== 'undefined';
 
   let worker: Promise<WorkerHandle> | undefined;
+  /** The live worker: generation (1, 2, …) and its core's memory at its last answer. */
+  const workerInfo = { generation: 0, memoryBytes: 0, releases: 0 };
+  /** transfer() calls not settled yet (queued or running). */
+  let calls = 0;
   let nextId = 1;
   const pending = new Map<number, { resolve(r: TransferResult): void; reject(e: Error): void; onProgress?: TransferOptions['onProgress']; onPreview?: TransferOptions['onPreview'] }>();
   let disposed = false;
@@ -243,6 +292,8 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
   };
 
   const startWorker = (): Promise<WorkerHandle> => {
+    const generation = ++workerInfo.generation;
+    workerInfo.memoryBytes = 0;
     const started = Promise.resolve().then(() => host.spawnWorker()).then(
       (handle) =>
         new Promise<WorkerHandle>((resolve, reject) => {
@@ -280,15 +331,21 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
               }
             } else if (message.type === 'result' || message.type === 'error') {
               if (message.id === null) return;
+              if (message.memoryBytes !== undefined && workerInfo.generation === generation) workerInfo.memoryBytes = message.memoryBytes;
               running.delete(message.id);
               if (running.size === 0) {
                 handle.keepAlive(false);
                 onIdle?.();
+                // (Node) a job aborted earlier may end only now: the engine may be idle.
+                releaser.settled();
               }
               const job = pending.get(message.id);
               if (!job) return; // aborted: its late answer is dropped
               pending.delete(message.id);
-              if (message.type === 'result') job.resolve(ownPixels(message.result));
+              if (message.type === 'result') {
+                const result = ownPixels(message.result);
+                job.resolve({ ...result, backend: { ...result.backend, workerGeneration: generation, memoryBytes: message.memoryBytes } });
+              }
               else job.reject(deserializeError(message.error));
             }
           });
@@ -308,9 +365,29 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
     });
     return started;
   };
+  const releaser = memoryReleaser(options.releaseMemory, {
+    idle: () => calls === 0 && running.size === 0 && !disposed,
+    memoryBytes: () => workerInfo.memoryBytes,
+    release: (restart) => {
+      const current = worker;
+      worker = undefined;
+      if (current) {
+        workerInfo.releases += 1;
+        void current.then((w) => w.terminate(), () => undefined);
+      }
+      workerInfo.memoryBytes = 0;
+      log('debug', `worker ${workerInfo.generation} released${restart ? '; a fresh one is starting' : ''}`);
+      if (restart) {
+        worker = startWorker();
+        worker.catch(() => undefined);
+      }
+    },
+  });
+
   // Start loading right away so the first transfer does not pay for it; errors surface there.
   worker = startWorker();
   worker.catch(() => undefined);
+
 
   const transfer = async (target: ImageInput, reference: ImageInput, params: TransferParams = {}, opts: TransferOptions = {}): Promise<TransferResult> => {
     if (disposed) throw new SupercolorError('bad_state', 'this ColorTransfer was disposed');
@@ -321,6 +398,8 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
     checkParamsForImages(resolved, [pixelCount(targetWire), pixelCount(referenceWire)].filter((n): n is number => n !== undefined));
 
     // One transfer at a time per engine: the worker holds one core.
+    calls += 1;
+    releaser.busy();
     const run = busy.then(async () => {
       if (signal?.aborted) throw abortError(signal.reason);
       worker ??= startWorker();
@@ -367,15 +446,25 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
       });
     });
     busy = run.catch(() => undefined);
+    const settled = () => {
+      calls -= 1;
+      releaser.settled();
+    };
+    run.then(settled, settled);
     return run;
   };
 
   return {
     transfer,
     backend: { core, threads, reason },
+    get worker(): WorkerInfo {
+      const alive = worker !== undefined;
+      return { ...workerInfo, memoryBytes: alive ? workerInfo.memoryBytes : 0, alive };
+    },
     dispose() {
       if (disposed) return;
       disposed = true;
+      releaser.dispose();
       failAll(new SupercolorError('bad_state', 'the ColorTransfer was disposed'));
       const current = worker;
       worker = undefined;

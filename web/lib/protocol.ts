@@ -45,8 +45,12 @@ export type FromWorker =
   | { type: 'progress'; id: number; stage: Stage; fraction: number }
   /** The working-resolution result (only for jobs with `preview`), before upsampling. */
   | { type: 'preview'; id: number; preview: EnginePreview }
-  | { type: 'result'; id: number; result: TransferResult }
-  | { type: 'error'; id: number | null; error: SerializedError }
+  /**
+   * `memoryBytes`: size of the core's wasm memory after the job (it only grows: the main thread
+   * uses it to decide when to recycle the worker, see releaseMemory in index.ts).
+   */
+  | { type: 'result'; id: number; result: TransferResult; memoryBytes: number }
+  | { type: 'error'; id: number | null; error: SerializedError; memoryBytes?: number }
   | { type: 'log'; level: 'error' | 'warn' | 'info' | 'debug'; message: string };
 
 /** Buffers of a result that can be transferred instead of copied. */

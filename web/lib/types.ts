@@ -61,6 +61,10 @@ export interface BackendInfo {
   reason?: string;
   /** Why the feature backends tried before `features` were not used (e.g. a software-only WebGPU adapter). */
   featuresReason?: string;
+  /** The generation of the worker that ran this transfer (WorkerInfo.generation). */
+  workerGeneration?: number;
+  /** Its core's wasm memory, in bytes, when it answered. */
+  memoryBytes?: number;
 }
 
 /**
@@ -131,9 +135,47 @@ export interface ColorTransferOptions {
   tileSize?: number;
   /** Receives feature-detection and downgrade messages (default: console for warn/error). */
   logger?: Logger;
+  /** When the worker's memory is given back (default DEFAULT_RELEASE_MEMORY); false = never. */
+  releaseMemory?: ReleaseMemoryOptions | false;
 }
 
 /** Codes the package adds to the core's: the feature model's bytes differ from the manifest, no runtime can run, anything unexpected. */
 export const PACKAGE_ERROR_CODES = ['model_integrity', 'backend_unavailable', 'internal'] as const;
 /** Error codes carried by SupercolorError.code: the core's (generated from src/core/error.h) and the package's. */
 export type ErrorCode = CoreErrorCode | (typeof PACKAGE_ERROR_CODES)[number];
+
+/**
+ * When the engine gives its worker's memory back. A wasm memory never shrinks: a worker that
+ * ran one large pair keeps that memory for good, and the next large pair grows it further. So
+ * the worker is terminated (its memory freed) and a fresh one started, between transfers only.
+ */
+export interface ReleaseMemoryOptions {
+  /**
+   * After a transfer that left the core's wasm memory above this many bytes, the worker is
+   * replaced by a fresh one as soon as no transfer is queued (browsers start the new one at
+   * once, Node when next needed). Default 1 GiB; Infinity = never.
+   */
+  aboveBytes?: number;
+  /**
+   * An engine idle for this long terminates its worker; the next transfer starts a fresh one
+   * (about a second: the core and the feature model are loaded again). Default 120000 (2 min);
+   * Infinity = never.
+   */
+  idleMs?: number;
+}
+
+/** Defaults of ReleaseMemoryOptions. */
+export const DEFAULT_RELEASE_MEMORY: Readonly<Required<ReleaseMemoryOptions>> = Object.freeze({ aboveBytes: 2 ** 30, idleMs: 120_000 });
+
+/** The engine's worker as of now (see ColorTransfer.worker). */
+export interface WorkerInfo {
+  /** 1 for the first worker, +1 for every worker started since (after a release or an abort). */
+  generation: number;
+  /** Whether a worker is running or starting (false after an idle release, until the next transfer). */
+  alive: boolean;
+  /** Size of the live worker's core wasm memory at its last answer; 0 when none is alive or it has not answered. */
+  memoryBytes: number;
+  /** Workers terminated to give memory back so far. */
+  releases: number;
+}
+

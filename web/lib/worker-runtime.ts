@@ -9,6 +9,14 @@ import { resultTransferables } from './protocol.js';
 import type { LayerName, LogLevel, RgbaImage } from './types.js';
 import { createFeatureSession, selectModel, type ModelManifest } from './features/index.mjs';
 
+/** Bytes of the core's wasm memory now (its size only grows; 0 when unknown). */
+function coreMemoryBytes(core: CoreModule): number {
+  // Emscripten re-creates HEAP8 when the memory grows, but a pthread build refreshes the view of
+  // this thread lazily: the memory object itself, where the build exposes it, is authoritative.
+  const memory = (core as { wasmMemory?: WebAssembly.Memory }).wasmMemory;
+  return memory?.buffer.byteLength ?? core.HEAP8?.buffer.byteLength ?? 0;
+}
+
 export interface Port {
   post(message: FromWorker, transfer?: ArrayBuffer[]): void;
   listen(handler: (message: ToWorker) => void): void;
@@ -89,9 +97,11 @@ export function runWorker(port: Port, platform: WorkerPlatform): void {
     if (message.type !== 'transfer') return;
     const { id, job, cancel } = message;
     queue = queue.then(async () => {
+      let core: CoreModule | undefined;
       try {
         if (!state) throw new SupercolorError('bad_state', 'worker used before init');
         const s = await state;
+        core = s.core;
         s.core.resetCancel();
         const context: EngineContext = {
           core: s.core,
@@ -111,9 +121,11 @@ export function runWorker(port: Port, platform: WorkerPlatform): void {
           (stage, fraction) => port.post({ type: 'progress', id, stage, fraction }),
           job.preview ? (preview) => port.post({ type: 'preview', id, preview }, [preview.data.buffer as ArrayBuffer]) : undefined,
         );
-        port.post({ type: 'result', id, result }, resultTransferables(result));
+        // The core's memory only grows: its size goes with every answer (index.ts recycles a
+        // worker that grew too much).
+        port.post({ type: 'result', id, result, memoryBytes: coreMemoryBytes(core) }, resultTransferables(result));
       } catch (error) {
-        port.post({ type: 'error', id, error: serializeError(error) });
+        port.post({ type: 'error', id, error: serializeError(error), memoryBytes: core ? coreMemoryBytes(core) : undefined });
       }
     });
   });
