@@ -71,7 +71,7 @@ struct LutFitParams {
   // Conjugate-gradient stopping rule on each level of the coarse-to-fine chain: relative
   // residual, and an iteration cap (the coarsest level gets 100 times more). Measured
   // (bench_lut, 01_pitie_scotland): caps 25 / 100 / 400 give the same fit Delta E to 3
-  // decimals (1.730 at size 33), for 0.5 / 1.2 / 1.3 CPU s at size 33 and 6.2 s (cap 25) at 65.
+  // decimals (1.730 at size 33), for 0.4 / 1.0 / 1.4 CPU s at size 33 and 5.6 s (cap 25) at 65.
   double tolerance = 1e-6;
   int max_iterations = 25;
 };
