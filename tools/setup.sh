@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(cmake g++ make libeigen3-dev libstb-dev libgtest-dev emscripten binaryen chromium)
+debian_packages=(cmake g++ make libeigen3-dev libstb-dev libgtest-dev emscripten binaryen chromium ffmpeg)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,6 +1,7 @@
 #include "parallel.h"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <mutex>
 #include <system_error>
@@ -58,6 +59,16 @@ void parallel_for_chunks(
   // varies, but chunk boundaries do not, so per-chunk results are deterministic.
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> completed{0};
+  if (report) {
+    // The caller runs the first chunk alone and reports it, so a reporting stage always says
+    // something before it ends (and a throwing callback stops it before any thread starts),
+    // however fast the other threads would have taken every chunk.
+    ctx.check_cancelled();
+    run_chunk(0);
+    next = 1;
+    completed = 1;
+    report_done(1);
+  }
   std::atomic<bool> failed{false};
   std::exception_ptr first_error;
   std::mutex error_mutex;
@@ -88,6 +99,20 @@ void parallel_for_chunks(
     // started and the caller share the chunks; results do not depend on the thread count.
   }
   worker(true);
+  // The other threads may still be running chunks (or may have taken every chunk before the
+  // caller claimed one): while they do, the caller keeps reporting what they complete, so a
+  // long stage never looks frozen. It sleeps between looks, leaving the cores to them.
+  while (report && !failed.load() && completed.load() < chunks) {
+    try {
+      report_done(completed.load());
+    } catch (...) {  // a throwing callback (e.g. JS cancelling): stop the others, then rethrow
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!first_error) first_error = std::current_exception();
+      failed.store(true);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   for (auto& thread : pool) thread.join();
   if (first_error) std::rethrow_exception(first_error);
 }

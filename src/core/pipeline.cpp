@@ -247,7 +247,7 @@ void Pipeline::fuse() {
   done_ = Done::kMatch;
   report(Stage::kFuse, 0.0);
   fused_ = supercolor::fuse(target_, segmentation_[0], stats_[0], direct_colors_.data(),
-                            params_.fusion, context());
+                            params_.fusion, context(Stage::kFuse));
   done_ = Done::kFuse;
   report(Stage::kFuse, 1.0);
 }
@@ -263,7 +263,8 @@ void Pipeline::finish() {
   RgbImage out;
   const bool regrains = params_.regrain_mode != RegrainMode::kNone;
   if (regrains) report(Stage::kRegrain, 0.0);
-  out = regrain_with_mode(params_.regrain_mode, target_, fused_, params_.regrain, context());
+  out = regrain_with_mode(params_.regrain_mode, target_, fused_, params_.regrain,
+                          context(Stage::kRegrain));
   if (regrains) report(Stage::kRegrain, 1.0);
   for (float& v : out.rgb) v = std::min(1.0f, std::max(0.0f, v));  // DESIGN.md 1.8
   result_ = std::move(out);
@@ -289,8 +290,9 @@ void Pipeline::upsample() {
   } else {
     const LocalAffineModel model = fit_local_affine(target_, result_, LocalAffineParams{}, ctx);
     report(Stage::kUpsample, 0.2);
-    output_ = alpha != nullptr ? apply_local_affine(model, full_target_rgba_, ctx)
-                               : apply_local_affine(model, full_target_rgb_, ctx);
+    const Context apply_ctx = context(Stage::kUpsample, 0.2, 0.8);
+    output_ = alpha != nullptr ? apply_local_affine(model, full_target_rgba_, apply_ctx)
+                               : apply_local_affine(model, full_target_rgb_, apply_ctx);
   }
   report(Stage::kUpsample, 0.8);
   grade_output();

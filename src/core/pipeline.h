@@ -119,6 +119,15 @@ class Pipeline {
 
  private:
   Context context() const { return Context{params_.threads, cancel_}; }
+  // The same, with the stages' parallel loops that report progress (fusion, upsampling) mapped
+  // to fractions of `stage` within [from, to].
+  Context context(Stage stage, double from = 0.0, double to = 1.0) const {
+    Context ctx = context();
+    if (progress_) {
+      ctx.progress = [this, stage, from, to](double f) { report(stage, from + (to - from) * f); };
+    }
+    return ctx;
+  }
   void report(Stage stage, double fraction) const {
     if (progress_) progress_(stage, fraction);
   }

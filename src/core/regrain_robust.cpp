@@ -416,6 +416,9 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
       }
     }
   }
+  // Progress (ctx.progress, from the calling thread): a level done leaves the finer ones, about
+  // 4^-level of the pixels' work done so far; the finest level's end is the stage's end.
+  if (level > 0 && ctx.progress) ctx.progress(std::ldexp(1.0, -2 * int(level)));
   return result;
 }
 

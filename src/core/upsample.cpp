@@ -121,7 +121,7 @@ Rgba8Image apply(const LocalAffineModel& model, int width, int height, const Con
         dst[4 * x + 3] = alpha;
       }
     }
-  });
+  }, Progress::kReport);
   return out;
 }
 

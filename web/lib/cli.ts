@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // supercolor command line: recolour photos on this machine.
-import { mkdir, rename, writeFile, realpath, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile, realpath, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createColorTransfer, PARAM_SCHEMA, resolveParams, SupercolorError, type ParamSpec, type Progress, type TransferParams, type TransferResult } from './index.js';
@@ -30,12 +30,19 @@ const HELP = `supercolor: recolour a target photo with the colours of a referenc
 
 Usage:
   supercolor TARGET REFERENCE -o OUT.png [options]
-  supercolor --batch REFERENCE TARGET... --out-dir DIR [options]
+  supercolor --batch REFERENCE TARGET... --out-dir DIR [--consistent] [options]
+  supercolor --apply-lut IN.cube TARGET... (-o OUT.png | --out-dir DIR)
 
 Method parameters (defaults in parentheses; lists are comma-separated, "inf" = Infinity):
 ${PARAM_HELP}
   --no-regrain              the same as --regrain none
   --analysis-size full|MP   the same as --analysis-megapixels inf|MP
+Grading and LUTs:
+  --lut OUT.cube            also write a 3D LUT (.cube) that reproduces the transfer
+  --lut-size N              LUT lattice size: 17, 33 or 65 (33)
+  --apply-lut IN.cube       apply a .cube LUT (1D or 3D, tetrahedral) instead of a transfer
+  --consistent              (--batch) one transfer on the first target (key frame), one LUT,
+                            applied to every target: no flicker across video frames
 Engine:
   --threads N          threads for the core and ONNX Runtime
   --backend B          features backend: auto, node, wasm
@@ -48,7 +55,7 @@ Output:
   -q, --quiet          no progress bar
   -h, --help           this help
 
-Exit codes: 0 ok, 2 bad arguments, 3 unreadable input, 4 output not written, 1 internal error, 130 interrupted.`;
+Exit codes: 0 ok, 2 bad arguments, 3 unreadable input, 4 output not written, 1 internal error, 130 interrupted.\nA batch tries every target; the exit code is that of the first that failed (each has its status in --json).`;
 
 class UsageError extends Error {}
 
@@ -146,6 +153,18 @@ async function dump(dir: string, result: TransferResult): Promise<string[]> {
   return files.map(([name]) => join(dir, name));
 }
 
+/** The exit code of an error (EXIT). */
+function exitCodeOf(error: unknown): number {
+  const code = (error as { code?: string }).code;
+  if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof SupercolorError) {
+    if (code === 'invalid_argument') return EXIT.usage;
+    if (code === 'decode_failed' || code === 'image_too_large' || code === 'invalid_lut') return EXIT.input;
+    if (code === 'encode_failed') return EXIT.output;
+  }
+  return EXIT.internal;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let values;
   let positionals: string[];
@@ -160,6 +179,10 @@ export async function main(argv: string[]): Promise<number> {
         ...PARAM_OPTIONS,
         'no-regrain': { type: 'boolean' },
         'analysis-size': { type: 'string' },
+        lut: { type: 'string' },
+        'lut-size': { type: 'string' },
+        'apply-lut': { type: 'string' },
+        consistent: { type: 'boolean' },
         threads: { type: 'string' },
         backend: { type: 'string' },
         core: { type: 'string' },
@@ -193,15 +216,34 @@ export async function main(argv: string[]): Promise<number> {
     if (analysisSize !== undefined) params.analysisMegapixels = analysisSize === 'full' ? Infinity : number('analysis-size', analysisSize);
     // Bad values are reported before anything is loaded or written.
     resolveParams(params as TransferParams);
+    const lutOut = values.lut;
+    const lutSize = number('lut-size', values['lut-size']) ?? 33;
+    if (![17, 33, 65].includes(lutSize)) throw new UsageError(`--lut-size must be 17, 33 or 65, got ${lutSize}`);
+    const applyLutFile = values['apply-lut'];
+    if (values.consistent && !values.batch) throw new UsageError('--consistent goes with --batch');
+    if (lutOut !== undefined && values.batch && !values.consistent) throw new UsageError('--lut with --batch needs --consistent (one LUT for every frame)');
+    if (lutOut !== undefined && extname(lutOut).toLowerCase() !== '.cube') throw new UsageError(`--lut must name a .cube file: ${lutOut}`);
     const jobs: Job[] = [];
-    let reference: string;
-    if (values.batch) {
+    let reference: string | undefined;
+    // Targets: after REFERENCE in --batch, or alone with --apply-lut.
+    let targets: string[];
+    if (applyLutFile !== undefined) {
+      if (positionals.length < 1) throw new UsageError('--apply-lut needs at least one TARGET');
+      targets = positionals;
+    } else if (values.batch) {
       if (positionals.length < 2) throw new UsageError('--batch needs a REFERENCE and at least one TARGET');
-      if (!values['out-dir']) throw new UsageError('--batch needs --out-dir DIR');
       reference = positionals[0];
+      targets = positionals.slice(1);
+    } else {
+      if (positionals.length !== 2) throw new UsageError(`expected TARGET and REFERENCE, got ${positionals.length} file argument(s)`);
+      reference = positionals[1];
+      targets = [positionals[0]];
+    }
+    if (targets.length > 1 || values.batch) {
+      if (!values['out-dir']) throw new UsageError(`${values.batch ? '--batch' : 'several targets'} need --out-dir DIR`);
       const outDir = values['out-dir'];
       const names = new Set<string>();
-      for (const target of positionals.slice(1)) {
+      for (const target of targets) {
         const name = `${basename(target, extname(target))}.png`;
         if (names.has(name)) throw new UsageError(`two targets would both write ${name} in ${outDir}`);
         names.add(name);
@@ -209,26 +251,31 @@ export async function main(argv: string[]): Promise<number> {
       }
       await mkdir(outDir, { recursive: true });
     } else {
-      if (positionals.length !== 2) throw new UsageError(`expected TARGET and REFERENCE, got ${positionals.length} file argument(s)`);
       if (!values.output) throw new UsageError('missing -o OUT.png');
-      reference = positionals[1];
-      jobs.push({ target: positionals[0], output: values.output });
+      jobs.push({ target: targets[0], output: values.output });
     }
+    const inputs = [...targets, ...(reference !== undefined ? [reference] : []), ...(applyLutFile !== undefined ? [applyLutFile] : [])];
     for (const job of jobs) {
       if (values.dump !== undefined) job.dump = jobs.length > 1 ? join(values.dump, basename(job.target, extname(job.target))) : values.dump;
       if (extname(job.output).toLowerCase() !== '.png') throw new UsageError(`output must be a .png file: ${job.output}`);
-      const written = [job.output, ...(job.dump !== undefined ? DUMP_FILES.map((name) => join(job.dump as string, name)) : [])];
-      for (const input of [job.target, reference]) {
+      const written = [job.output, ...(lutOut !== undefined ? [lutOut] : []), ...(job.dump !== undefined ? DUMP_FILES.map((name) => join(job.dump as string, name)) : [])];
+      for (const input of inputs) {
         for (const file of written) {
           if (await sameFile(file, input)) throw new UsageError(`refusing to overwrite an input: ${file}`);
         }
       }
+      // Checked before any work: a missing folder, or an output path that is a folder.
       try {
         await stat(dirname(resolve(job.output)));
       } catch {
         throw new UsageError(`output folder does not exist: ${dirname(job.output)}`);
       }
+      const existing = await stat(job.output).catch(() => undefined);
+      if (existing?.isDirectory()) throw new UsageError(`output ${job.output} is an existing folder; name a .png file`);
     }
+    const cube = applyLutFile !== undefined ? await readFile(applyLutFile, 'utf8').catch((error: Error) => {
+      throw new SupercolorError('decode_failed', `cannot read ${applyLutFile}: ${error.message}`);
+    }) : undefined;
     const backend = values.backend ?? 'auto';
     if (!['auto', 'node', 'wasm'].includes(backend)) throw new UsageError(`--backend must be auto, node or wasm, got "${backend}"`);
     const core = values.core ?? 'auto';
@@ -242,17 +289,51 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
     const showProgress = process.stderr.isTTY === true && !values.quiet;
-    const reports = [];
+    const reports: Record<string, unknown>[] = [];
+    let failure: number | undefined;
+    let lutReport: Record<string, unknown> | undefined;
     try {
-      for (const job of jobs) {
-        const result = await transfer.transfer(job.target, reference, params as TransferParams, {
+      // --consistent: one transfer on the key frame (the first target), one LUT, every frame
+      // through that LUT, so colours do not flicker from frame to frame.
+      let frameLut = cube;
+      if (values.consistent) {
+        const key = await transfer.transfer(jobs[0].target, reference as string, params as TransferParams, {
           signal: controller.signal,
-          onProgress: progressBar(showProgress, basename(job.target)),
-          intermediates: values.dump !== undefined,
+          onProgress: progressBar(showProgress, `key frame ${basename(jobs[0].target)}`),
+          lut: { size: lutSize as 17 | 33 | 65 },
         });
+        if (showProgress) process.stderr.write('\n');
+        frameLut = key.lut!.cube;
+        lutReport = { file: lutOut, size: key.lut!.size, meanDeltaE2000: key.lut!.meanDeltaE2000, p95DeltaE2000: key.lut!.p95DeltaE2000, keyFrame: jobs[0].target };
+        if (lutOut !== undefined) await writeAtomic(lutOut, new TextEncoder().encode(frameLut));
+      }
+      for (const job of jobs) {
+        let result: TransferResult;
+        try {
+          result = frameLut !== undefined
+            ? await transfer.applyLut(frameLut, job.target, { signal: controller.signal })
+            : await transfer.transfer(job.target, reference as string, params as TransferParams, {
+                signal: controller.signal,
+                onProgress: progressBar(showProgress, basename(job.target)),
+                intermediates: values.dump !== undefined,
+                lut: lutOut !== undefined ? { size: lutSize as 17 | 33 | 65 } : undefined,
+              });
+        } catch (error) {
+          const e = error as Error & { code?: string };
+          // One bad target does not stop a batch: it gets its status, the others are tried.
+          if (jobs.length === 1 || e.name === 'AbortError' || !(error instanceof SupercolorError)) throw error;
+          failure ??= exitCodeOf(error);
+          process.stderr.write(`supercolor: ${job.target}: ${e.code}: ${e.message}\n`);
+          reports.push({ target: job.target, status: 'error', code: e.code, message: e.message });
+          continue;
+        }
         if (showProgress) process.stderr.write('\n');
         try {
           await writeAtomic(job.output, await encodePng(result));
+          if (lutOut !== undefined && result.lut) {
+            await writeAtomic(lutOut, new TextEncoder().encode(result.lut.cube));
+            lutReport = { file: lutOut, size: result.lut.size, meanDeltaE2000: result.lut.meanDeltaE2000, p95DeltaE2000: result.lut.p95DeltaE2000 };
+          }
         } catch (error) {
           process.stderr.write(`supercolor: cannot write ${job.output}: ${(error as Error).message}\n`);
           return EXIT.output;
@@ -264,16 +345,23 @@ export async function main(argv: string[]): Promise<number> {
           process.stderr.write(`supercolor: cannot write the --dump files in ${job.dump}: ${(error as Error).message}\n`);
           return EXIT.output;
         }
-        reports.push({ target: job.target, reference, output: job.output, width: result.width, height: result.height, analysis: result.analysis, timings: result.timings, backend: result.backend, dumped });
+        reports.push({ target: job.target, status: 'ok', reference, output: job.output, width: result.width, height: result.height, analysis: result.analysis, timings: result.timings, backend: result.backend, dumped });
         if (!values.json && !values.quiet) {
           const total = Object.values(result.timings).reduce((a, b) => a + b, 0);
           process.stderr.write(`${job.output}: ${result.width}x${result.height} in ${(total / 1000).toFixed(2)} s (features: ${result.backend.features}, core: ${result.backend.core})\n`);
         }
       }
+      if (lutReport && !values.json && !values.quiet) {
+        process.stderr.write(`LUT ${lutReport.file ?? '(not written)'}: ${lutReport.size}^3, fit ΔE2000 mean ${(lutReport.meanDeltaE2000 as number).toFixed(2)}, p95 ${(lutReport.p95DeltaE2000 as number).toFixed(2)}\n`);
+      }
     } finally {
       transfer.dispose();
     }
-    if (values.json) process.stdout.write(`${JSON.stringify(jobs.length === 1 ? reports[0] : reports, null, 2)}\n`);
+    if (values.json) {
+      const body = jobs.length === 1 && !values.batch ? { ...reports[0], ...(lutReport ? { lut: lutReport } : {}) } : lutReport ? { frames: reports, lut: lutReport } : reports;
+      process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    }
+    if (failure !== undefined) return failure;
     return EXIT.ok;
   } catch (error) {
     const e = error as Error & { code?: string };
@@ -282,13 +370,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.aborted;
     }
     process.stderr.write(`supercolor: ${e.message}\n`);
-    if (error instanceof UsageError) return EXIT.usage;
-    if (error instanceof SupercolorError) {
-      if (e.code === 'invalid_argument') return EXIT.usage;
-      if (e.code === 'decode_failed' || e.code === 'image_too_large') return EXIT.input;
-      if (e.code === 'encode_failed') return EXIT.output;
-    }
-    return EXIT.internal;
+    return exitCodeOf(error);
   } finally {
     process.off('SIGINT', onSigint);
   }

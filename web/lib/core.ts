@@ -43,6 +43,8 @@ export interface CorePipeline {
   analysisPlanarRgb(side: Side | number): Float32Array;
   /** The analysed image of a side as RGBA8. */
   analysisRgba(side: Side | number): Uint8Array;
+  /** A 3D LUT of the transfer (after finish()), .cube text and fit error. */
+  fitLut(size: number): { cube: string; size: number; meanDeltaE2000: number; p95DeltaE2000: number };
   delete(): void;
 }
 
@@ -62,6 +64,10 @@ export interface CoreModule {
   encodePng(rgba: Uint8Array, width: number, height: number): Uint8Array;
   encodeJpeg(rgba: Uint8Array, width: number, height: number, quality: number): Uint8Array;
   version(): string;
+  /** Applies .cube text to RGBA8 pixels (alpha kept); throws invalid_lut naming the line. */
+  applyCube(cube: string, rgba: Uint8Array, width: number, height: number, interpolation: 'tetrahedral' | 'trilinear'): Uint8Array<ArrayBuffer>;
+  /** The core's error codes (src/core/error.h). */
+  errorCodes(): string[];
   /** The core's parameter table as JSON (src/core/params.h: param_schema_json). */
   paramSchema(): string;
   /** Byte offset in HEAP8 of the flag every Pipeline polls (see src/wasm/bindings.cpp). */

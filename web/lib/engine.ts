@@ -27,11 +27,16 @@ export interface EngineContext {
 
 export interface EngineJob {
   target: EngineImage;
-  reference: EngineImage;
+  /** Absent for applyLut jobs. */
+  reference?: EngineImage;
   params: ResolvedParams;
   intermediates: boolean;
   /** Send the working-resolution result through onPreview before upsampling. */
   preview: boolean;
+  /** Fit a 3D LUT of this size after the transfer (result.lut). */
+  lutSize?: number;
+  /** Instead of a transfer: apply this .cube LUT to the target. */
+  applyLut?: { cube: string; interpolation: 'tetrahedral' | 'trilinear' };
 }
 
 /** The working-resolution result, before it is carried to full resolution. */
@@ -89,6 +94,13 @@ export async function runTransfer(
   let t0 = now();
   onProgress('decode', 0);
   const target = await decode(ctx, job.target, 'target');
+  if (job.applyLut) {
+    timings.decode = now() - t0;
+    const rgba = ctx.core.applyCube(job.applyLut.cube, asBytes(target.data), target.width, target.height, job.applyLut.interpolation);
+    const size = { width: target.width, height: target.height };
+    return { ...size, analysis: { target: size, reference: size }, data: new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength), timings, backend: { ...ctx.backend, features: 'wasm' } };
+  }
+  if (!job.reference) throw new SupercolorError('invalid_argument', 'reference image is missing');
   const reference = await decode(ctx, job.reference, 'reference');
   onProgress('decode', 1);
   timings.decode = now() - t0;
@@ -186,6 +198,7 @@ export async function runTransfer(
         ...(session.skipped.length > 0 ? { featuresReason: session.skipped.join('; ') } : {}),
       },
     };
+    if (job.lutSize !== undefined) result.lut = pipeline.fitLut(job.lutSize);
     if (job.intermediates) {
       const labelsTarget = pipeline.labels(0);
       const labelsReference = pipeline.labels(1);

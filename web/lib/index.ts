@@ -15,7 +15,7 @@ import { installedHost, type Host, type WorkerHandle } from './host.js';
 import { checkParamsForImages, DEFAULT_PARAMS, resolveParams } from './params.js';
 import type { FromWorker, WireImage, WireJob, WorkerConfig } from './protocol.js';
 import { DEFAULT_RELEASE_MEMORY } from './types.js';
-import type { BackendInfo, ColorTransferOptions, ImageInput, Logger, RgbaImage, TransferOptions, TransferParams, TransferResult, ReleaseMemoryOptions, WorkerInfo } from './types.js';
+import type { ApplyLutOptions, BackendInfo, ColorTransferOptions, ImageInput, Logger, RgbaImage, TransferOptions, TransferParams, TransferResult, ReleaseMemoryOptions, WorkerInfo } from './types.js';
 
 export * from './types.js';
 export { SupercolorError } from './errors.js';
@@ -24,6 +24,13 @@ export { DEFAULT_PARAMS, defaultParams, resolveParams, requestedSuperpixels, LAY
 /** A loaded colour-transfer engine. Create with createColorTransfer(); dispose() when done. */
 export interface ColorTransfer {
   transfer(target: ImageInput, reference: ImageInput, params?: TransferParams, options?: TransferOptions): Promise<TransferResult>;
+  /**
+   * Applies a 3D or 1D LUT (the text of a .cube file, Adobe Cube LUT Specification 1.0; e.g.
+   * result.lut.cube) to an image: alpha kept, clamped and rounded to 8 bits. Rejects with
+   * 'invalid_lut' naming the line of a malformed file. The result's timings and analysis are
+   * those of the image (no transfer runs).
+   */
+  applyLut(cube: string, image: ImageInput, options?: ApplyLutOptions): Promise<TransferResult>;
   /** The core build and thread count chosen (features backend is known per result). */
   readonly backend: Omit<BackendInfo, 'features'>;
   /** The worker now: its generation and memory (see releaseMemory). */
@@ -391,12 +398,30 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
 
   const transfer = async (target: ImageInput, reference: ImageInput, params: TransferParams = {}, opts: TransferOptions = {}): Promise<TransferResult> => {
     if (disposed) throw new SupercolorError('bad_state', 'this ColorTransfer was disposed');
-    const signal = opts.signal;
-    if (signal?.aborted) throw abortError(signal.reason);
+    if (opts.signal?.aborted) throw abortError(opts.signal.reason);
     const resolved = resolveParams(params);
+    const lutSize = opts.lut === undefined || opts.lut === false ? undefined : opts.lut === true ? 33 : (opts.lut.size ?? 33);
+    if (lutSize !== undefined && ![17, 33, 65].includes(lutSize)) throw new SupercolorError('invalid_argument', `lut.size must be 17, 33 or 65, got ${String(lutSize)}`);
     const [targetWire, referenceWire] = await Promise.all([toWire(target, 'target', host), toWire(reference, 'reference', host)]);
     checkParamsForImages(resolved, [pixelCount(targetWire), pixelCount(referenceWire)].filter((n): n is number => n !== undefined));
+    return submit({ target: targetWire, reference: referenceWire, params: resolved, intermediates: opts.intermediates === true, preview: typeof opts.onPreview === 'function', lutSize }, opts);
+  };
 
+  const applyLut = async (cube: string, image: ImageInput, opts: ApplyLutOptions = {}): Promise<TransferResult> => {
+    if (disposed) throw new SupercolorError('bad_state', 'this ColorTransfer was disposed');
+    if (typeof cube !== 'string') throw new SupercolorError('invalid_argument', 'cube must be the text of a .cube file (a string)');
+    const interpolation = opts.interpolation ?? 'tetrahedral';
+    if (interpolation !== 'tetrahedral' && interpolation !== 'trilinear') throw new SupercolorError('invalid_argument', `interpolation must be 'tetrahedral' or 'trilinear', got ${String(interpolation)}`);
+    if (opts.signal?.aborted) throw abortError(opts.signal.reason);
+    const targetWire = await toWire(image, 'image', host);
+    return submit({ target: targetWire, params: DEFAULT_PARAMS, intermediates: false, preview: false, applyLut: { cube, interpolation } }, opts);
+  };
+
+  /** Queues a job for the worker (one at a time: the worker holds one core). */
+  const submit = (job: WireJob, opts: { signal?: AbortSignal; onProgress?: TransferOptions['onProgress']; onPreview?: TransferOptions['onPreview'] }): Promise<TransferResult> => {
+    const signal = opts.signal;
+    const targetWire = job.target;
+    const referenceWire = job.reference;
     // One transfer at a time per engine: the worker holds one core.
     calls += 1;
     releaser.busy();
@@ -406,7 +431,6 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
       const handle = await worker;
       if (signal?.aborted) throw abortError(signal.reason);
       const id = nextId++;
-      const job: WireJob = { target: targetWire, reference: referenceWire, params: resolved, intermediates: opts.intermediates === true, preview: typeof opts.onPreview === 'function' };
       const cancel = cooperative ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
       return new Promise<TransferResult>((resolve, reject) => {
         const onAbort = () => {
@@ -442,7 +466,7 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
         signal?.addEventListener('abort', onAbort, { once: true });
         running.set(id, cancel);
         handle.keepAlive(true);
-        handle.post({ type: 'transfer', id, job, cancel }, [...wireTransferables(targetWire), ...wireTransferables(referenceWire)]);
+        handle.post({ type: 'transfer', id, job, cancel }, [...wireTransferables(targetWire), ...(referenceWire ? wireTransferables(referenceWire) : [])]);
       });
     });
     busy = run.catch(() => undefined);
@@ -456,6 +480,7 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
 
   return {
     transfer,
+    applyLut,
     backend: { core, threads, reason },
     get worker(): WorkerInfo {
       const alive = worker !== undefined;

@@ -38,14 +38,18 @@ export interface TransferParams {
   sigmaG?: number | 'adaptive';
   /** fusion neighbourhood radius in normalised coordinates; Infinity = every superpixel (literal eq. 4) (default 0.3). */
   fusionRadius?: number;
-  /** post-processing that restores the target's detail: 'pitie' (Pitie et al. 2005) or 'none' (default "pitie"). */
-  regrain?: 'pitie' | 'none';
+  /** post-processing that restores the target's detail: 'robust' (grey, flat, small and dark inputs handled, method.md §1.7), 'pitie' (Pitie et al. 2005, the paper's) or 'none' (default "robust"). */
+  regrain?: 'robust' | 'pitie' | 'none';
   /** regrain smoothness (Pitie's regrain.m) (default 1). */
   regrainSmoothness?: number;
   /** regrain Jacobi iterations per level, finest first (bounds the number of levels) (default [4,16,32,64,64,64]). */
   regrainIterations?: number[];
   /** working resolution in megapixels: larger images are analysed on an antialiased reduction and the transfer is carried to full resolution; Infinity = analyse at full resolution (method.md §1.9) (default 1.5). */
   analysisMegapixels?: number;
+  /** strength of the transfer, blended in CIELab: 0 = the target (bit-identical), 1 = the full transfer (method.md §1.10) (default 1). */
+  strength?: number;
+  /** keep the target's CIELab L* (its tonality) and take only a*, b* from the transfer (default false). */
+  preserveLuminance?: boolean;
 }
 
 /** TransferParams with every default filled in. */
@@ -63,8 +67,14 @@ export const PARAM_SCHEMA: readonly ParamSpec[] = [
   { name: "epsilon", type: "number", default: 0.0001, min: 0, max: 1, minExclusive: true, allowInfinity: false, doc: "ridge epsilon added to Sigma_i (method.md §1.6)" },
   { name: "sigmaG", type: "number", default: "adaptive", min: 0, max: 1000000000000, minExclusive: true, allowInfinity: false, keyword: "adaptive", doc: "fusion bandwidth sigma_g (eq. 5): 'adaptive' = per pixel min_i D_i(p) + 1e-5, or a fixed value > 0" },
   { name: "fusionRadius", type: "number", default: 0.3, min: 0, max: 1000000, minExclusive: true, allowInfinity: true, doc: "fusion neighbourhood radius in normalised coordinates; Infinity = every superpixel (literal eq. 4)" },
-  { name: "regrain", type: "choice", default: "pitie", choices: ["pitie","none"], doc: "post-processing that restores the target's detail: 'pitie' (Pitie et al. 2005) or 'none'" },
+  { name: "regrain", type: "choice", default: "robust", choices: ["robust","pitie","none"], doc: "post-processing that restores the target's detail: 'robust' (grey, flat, small and dark inputs handled, method.md §1.7), 'pitie' (Pitie et al. 2005, the paper's) or 'none'" },
   { name: "regrainSmoothness", type: "number", default: 1, min: 0, max: 1000000, minExclusive: true, allowInfinity: false, doc: "regrain smoothness (Pitie's regrain.m)" },
   { name: "regrainIterations", type: "integerList", default: [4,16,32,64,64,64], min: 1, max: 10000, minExclusive: false, maxLength: 16, doc: "regrain Jacobi iterations per level, finest first (bounds the number of levels)" },
   { name: "analysisMegapixels", type: "number", default: 1.5, min: 0.01, max: 10000, minExclusive: false, allowInfinity: true, doc: "working resolution in megapixels: larger images are analysed on an antialiased reduction and the transfer is carried to full resolution; Infinity = analyse at full resolution (method.md §1.9)" },
+  { name: "strength", type: "number", default: 1, min: 0, max: 1, minExclusive: false, allowInfinity: false, doc: "strength of the transfer, blended in CIELab: 0 = the target (bit-identical), 1 = the full transfer (method.md §1.10)" },
+  { name: "preserveLuminance", type: "boolean", default: false, doc: "keep the target's CIELab L* (its tonality) and take only a*, b* from the transfer" },
 ];
+
+/** The core's error codes (src/core/error.h), as SupercolorError.code carries them. */
+export const CORE_ERROR_CODES = ["invalid_argument","image_too_large","out_of_memory","cancelled","bad_state","decode_failed","encode_failed","invalid_lut"] as const;
+export type CoreErrorCode = (typeof CORE_ERROR_CODES)[number];

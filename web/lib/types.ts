@@ -47,6 +47,29 @@ export interface TransferOptions {
    * carried to full resolution (only when the target is larger than the working size).
    */
   onPreview?: (preview: RgbaImage & { data: Uint8ClampedArray }) => void;
+  /**
+   * Also fit a 3D LUT of the transfer (result.lut): regularised least squares on (target, result)
+   * pixel pairs at the working resolution, strength and luminance included. true = size 33.
+   */
+  lut?: boolean | { size?: 17 | 33 | 65 };
+}
+
+/** Options of ColorTransfer.applyLut(). */
+export interface ApplyLutOptions {
+  /** 'tetrahedral' (default; ffmpeg's lut3d default) or 'trilinear'. */
+  interpolation?: 'tetrahedral' | 'trilinear';
+  signal?: AbortSignal;
+}
+
+/** A 3D LUT that reproduces a transfer. */
+export interface TransferLut {
+  /** The .cube text (Adobe Cube LUT Specification 1.0: TITLE, LUT_3D_SIZE, DOMAIN_MIN/MAX, red fastest). */
+  cube: string;
+  /** Lattice points per axis: 17, 33 or 65. */
+  size: number;
+  /** How well it reproduces the (spatially varying) result: CIEDE2000 ΔE between the LUT applied to the target and the result, mean and 95th percentile. */
+  meanDeltaE2000: number;
+  p95DeltaE2000: number;
 }
 
 /** Where the work ran. */
@@ -112,6 +135,8 @@ export interface TransferResult {
   backend: BackendInfo;
   /** Present when requested with `intermediates: true`. */
   intermediates?: Intermediates;
+  /** Present when requested with `lut`. */
+  lut?: TransferLut;
 }
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
