@@ -18,10 +18,10 @@ void validate_size(int width, int height, const std::string& name) {
   }
   if (width > kMaxImageSide || height > kMaxImageSide ||
       static_cast<long long>(width) * height > kMaxImagePixels) {
-    throw Error(ErrorCode::kImageTooLarge,
-                name + " image is too large (" + std::to_string(width) + "x" +
-                    std::to_string(height) + "; at most " + std::to_string(kMaxImageSide) +
-                    " px a side and " + std::to_string(kMaxImagePixels) + " px in all)");
+    throw Error(ErrorCode::kImageTooLarge, name + " image is too large (" + std::to_string(width) +
+                                               "x" + std::to_string(height) + "; at most " +
+                                               std::to_string(kMaxImageSide) + " px a side and " +
+                                               std::to_string(kMaxImagePixels) + " px in all)");
   }
 }
 

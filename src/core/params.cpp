@@ -198,8 +198,8 @@ std::vector<ParamSpec> make_specs() {
     s.max_length = 16;
     s.doc = "regrain Jacobi iterations per level, finest first (bounds the number of levels)";
     s.get = [](const Params& p) {
-      return ParamValue::of(std::vector<double>(p.regrain.iterations.begin(),
-                                                p.regrain.iterations.end()));
+      return ParamValue::of(
+          std::vector<double>(p.regrain.iterations.begin(), p.regrain.iterations.end()));
     };
     s.set = [](Params& p, const ParamValue& v) {
       p.regrain.iterations.assign(v.numbers.begin(), v.numbers.end());
@@ -461,10 +461,11 @@ void set_param_from_text(Params& params, const std::string& name, const std::str
       break;
     case ParamType::kNumber:
       value = spec->keyword && text == spec->keyword ? ParamValue::of(text)
-                                                      : ParamValue::of(number(text));
+                                                     : ParamValue::of(number(text));
       break;
     case ParamType::kBoolean:
-      if (text != "true" && text != "false") invalid(std::string(spec->name) + " expects true or false");
+      if (text != "true" && text != "false")
+        invalid(std::string(spec->name) + " expects true or false");
       value = ParamValue::of_bool(text == "true");
       break;
     case ParamType::kChoice:

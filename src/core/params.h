@@ -78,7 +78,7 @@ struct ParamSpec {
   const char* keyword = nullptr;  // kNumber: a string accepted instead of a number...
   double keyword_value = 0;       // ...and the number that stands for it in Params
   std::vector<std::string> choices;
-  int max_length = 0;  // lists
+  int max_length = 0;    // lists
   const char* doc = "";  // one line, units and meaning, shown in generated types and --help
   ParamValue (*get)(const Params&) = nullptr;
   void (*set)(Params&, const ParamValue&) = nullptr;

@@ -41,8 +41,10 @@ ImageSize analysis_size(const Params& params, int width, int height, const char*
   if (static_cast<long long>(size.width) * size.height > kMaxAnalysisPixels) {
     throw Error(ErrorCode::kImageTooLarge,
                 std::string(what) + " image (" + std::to_string(width) + "x" +
-                    std::to_string(height) + ") is too large to analyse at full resolution: at "
-                    "most " + std::to_string(kMaxAnalysisPixels / 1000000) +
+                    std::to_string(height) +
+                    ") is too large to analyse at full resolution: at "
+                    "most " +
+                    std::to_string(kMaxAnalysisPixels / 1000000) +
                     " megapixels (set analysisMegapixels to a finite working size)");
   }
   return size;
@@ -63,7 +65,8 @@ Pipeline::Pipeline(const Params& params, Rgba8Image target, Rgba8Image reference
   output_height_ = target.height;
   // At or below the working size the image is used as it is (exactly the full-resolution
   // method); above it, its area-averaged reduction.
-  target_ = target_size.width == target.width ? to_rgb(target) : area_reduce(target, target_size, ctx);
+  target_ =
+      target_size.width == target.width ? to_rgb(target) : area_reduce(target, target_size, ctx);
   reference_ = reference_size.width == reference.width
                    ? to_rgb(reference)
                    : area_reduce(reference, reference_size, ctx);
@@ -301,11 +304,13 @@ void Pipeline::upsample() {
 }
 
 RgbImage Pipeline::full_target_rows(int y0, int rows) const {
-  RgbImage band{output_width_, rows, std::vector<float>(3 * static_cast<std::size_t>(output_width_) * rows)};
+  RgbImage band{output_width_, rows,
+                std::vector<float>(3 * static_cast<std::size_t>(output_width_) * rows)};
   const std::size_t first = static_cast<std::size_t>(y0) * output_width_;
   if (!full_target_rgba_.rgba.empty()) {
     for (std::size_t p = 0; p < band.pixel_count(); ++p) {
-      for (int c = 0; c < 3; ++c) band.rgb[3 * p + c] = full_target_rgba_.rgba[4 * (first + p) + c] / 255.0f;
+      for (int c = 0; c < 3; ++c)
+        band.rgb[3 * p + c] = full_target_rgba_.rgba[4 * (first + p) + c] / 255.0f;
     }
   } else {
     const RgbImage& full = target_reduced() ? full_target_rgb_ : target_;
@@ -327,7 +332,8 @@ void Pipeline::grade_output() {
     RgbImage result{output_width_, rows, std::vector<float>(target.rgb.size())};
     const std::size_t first = static_cast<std::size_t>(y0) * output_width_;
     for (std::size_t p = 0; p < result.pixel_count(); ++p) {
-      for (int c = 0; c < 3; ++c) result.rgb[3 * p + c] = output_.rgba[4 * (first + p) + c] / 255.0f;
+      for (int c = 0; c < 3; ++c)
+        result.rgb[3 * p + c] = output_.rgba[4 * (first + p) + c] / 255.0f;
     }
     const RgbImage graded = apply_grading(target, result, grading, ctx);
     for (std::size_t p = 0; p < graded.pixel_count(); ++p) {

@@ -26,9 +26,9 @@
 #include "params.h"
 #include "regrain.h"
 #include "resample.h"
-#include "upsample.h"
 #include "slic.h"
 #include "superfeatures.h"
+#include "upsample.h"
 
 namespace supercolor {
 

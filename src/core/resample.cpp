@@ -23,9 +23,9 @@ namespace {
 
 // Taps of the area filter along one axis: output o averages source [o*s, (o+1)*s), s = n/n'.
 struct AreaTaps {
-  std::vector<int> first;       // per output: first source index
-  std::vector<int> count;       // per output: number of source indices
-  std::vector<float> weights;   // per output, `count` weights summing to 1 (offset: offsets)
+  std::vector<int> first;      // per output: first source index
+  std::vector<int> count;      // per output: number of source indices
+  std::vector<float> weights;  // per output, `count` weights summing to 1 (offset: offsets)
   std::vector<std::size_t> offsets;
 };
 

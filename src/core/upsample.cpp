@@ -51,9 +51,11 @@ Planes box_mean(const Planes& in, int radius, const Context& ctx) {
       for (int y = 0; y < h; ++y) {
         const int lo = std::max(0, y - radius), hi = std::min(h - 1, y + radius);
         const double n = hi - lo + 1;
-        for (int x = 0; x < w; ++x) dst[static_cast<std::size_t>(y) * w + x] = static_cast<float>(sum[x] / n);
+        for (int x = 0; x < w; ++x)
+          dst[static_cast<std::size_t>(y) * w + x] = static_cast<float>(sum[x] / n);
         if (y + radius + 1 < h) {
-          for (int x = 0; x < w; ++x) sum[x] += rows[static_cast<std::size_t>(y + radius + 1) * w + x];
+          for (int x = 0; x < w; ++x)
+            sum[x] += rows[static_cast<std::size_t>(y + radius + 1) * w + x];
         }
         if (y - radius >= 0) {
           for (int x = 0; x < w; ++x) sum[x] -= rows[static_cast<std::size_t>(y - radius) * w + x];
@@ -95,33 +97,36 @@ Rgba8Image apply(const LocalAffineModel& model, int width, int height, const Con
   const std::vector<Tap> row_taps = bilinear_taps(model.height, height);
   const std::vector<Tap> column_taps = bilinear_taps(model.width, width);
   const int mw = model.width;
-  parallel_for(ctx, 0, height, 16, [&](std::size_t y_begin, std::size_t y_end) {
-    std::vector<float> row(12 * static_cast<std::size_t>(mw));  // vertically interpolated
-    for (std::size_t y = y_begin; y < y_end; ++y) {
-      const Tap ty = row_taps[y];
-      const float* c0 = &model.coefficients[12 * static_cast<std::size_t>(ty.i0) * mw];
-      const float* c1 = &model.coefficients[12 * static_cast<std::size_t>(ty.i1) * mw];
-      for (int i = 0; i < 12 * mw; ++i) row[i] = c0[i] + ty.f * (c1[i] - c0[i]);
-      uint8_t* dst = &out.rgba[4 * y * static_cast<std::size_t>(width)];
-      for (int x = 0; x < width; ++x) {
-        const Tap tx = column_taps[x];
-        const float* a = &row[12 * static_cast<std::size_t>(tx.i0)];
-        const float* b = &row[12 * static_cast<std::size_t>(tx.i1)];
-        float coefficient[12];
-        for (int i = 0; i < 12; ++i) coefficient[i] = a[i] + tx.f * (b[i] - a[i]);
-        float in[3];
-        uint8_t alpha;
-        read_pixel(y, x, in, &alpha);
-        for (int c = 0; c < 3; ++c) {
-          const float v = coefficient[3 * c] * in[0] + coefficient[3 * c + 1] * in[1] +
-                          coefficient[3 * c + 2] * in[2] + coefficient[9 + c];
-          dst[4 * x + c] =
-              static_cast<uint8_t>(std::lround(std::min(1.0f, std::max(0.0f, v)) * 255.0f));
+  parallel_for(
+      ctx, 0, height, 16,
+      [&](std::size_t y_begin, std::size_t y_end) {
+        std::vector<float> row(12 * static_cast<std::size_t>(mw));  // vertically interpolated
+        for (std::size_t y = y_begin; y < y_end; ++y) {
+          const Tap ty = row_taps[y];
+          const float* c0 = &model.coefficients[12 * static_cast<std::size_t>(ty.i0) * mw];
+          const float* c1 = &model.coefficients[12 * static_cast<std::size_t>(ty.i1) * mw];
+          for (int i = 0; i < 12 * mw; ++i) row[i] = c0[i] + ty.f * (c1[i] - c0[i]);
+          uint8_t* dst = &out.rgba[4 * y * static_cast<std::size_t>(width)];
+          for (int x = 0; x < width; ++x) {
+            const Tap tx = column_taps[x];
+            const float* a = &row[12 * static_cast<std::size_t>(tx.i0)];
+            const float* b = &row[12 * static_cast<std::size_t>(tx.i1)];
+            float coefficient[12];
+            for (int i = 0; i < 12; ++i) coefficient[i] = a[i] + tx.f * (b[i] - a[i]);
+            float in[3];
+            uint8_t alpha;
+            read_pixel(y, x, in, &alpha);
+            for (int c = 0; c < 3; ++c) {
+              const float v = coefficient[3 * c] * in[0] + coefficient[3 * c + 1] * in[1] +
+                              coefficient[3 * c + 2] * in[2] + coefficient[9 + c];
+              dst[4 * x + c] =
+                  static_cast<uint8_t>(std::lround(std::min(1.0f, std::max(0.0f, v)) * 255.0f));
+            }
+            dst[4 * x + 3] = alpha;
+          }
         }
-        dst[4 * x + 3] = alpha;
-      }
-    }
-  }, Progress::kReport);
+      },
+      Progress::kReport);
   return out;
 }
 

@@ -16,8 +16,8 @@
 namespace supercolor {
 
 struct LocalAffineParams {
-  int radius = 2;          // window radius in working-resolution pixels (window (2r+1)^2)
-  double epsilon = 1e-4;   // ridge on the guide's colour covariance (values in [0,1])
+  int radius = 2;         // window radius in working-resolution pixels (window (2r+1)^2)
+  double epsilon = 1e-4;  // ridge on the guide's colour covariance (values in [0,1])
 };
 
 // Per pixel of the working resolution: A (3x3, row-major: out_c = sum_k A[c][k] I_k) then b (3),

@@ -47,8 +47,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/error.h"
 #include "core/cube.h"
+#include "core/error.h"
 #include "core/fusion.h"
 #include "core/layers.h"
 #include "core/params.h"

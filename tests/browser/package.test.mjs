@@ -108,6 +108,21 @@ describe('package in Chromium', { skip }, () => {
     await page.close();
   });
 
+  test('a 12 MP pair completes through the package (threaded core, working resolution)', { timeout: 600_000 }, async (t) => {
+    const { page, problems } = await openPage(servers[0].url);
+    const r = await page.evaluate((size) => window.runLarge(size), [4000, 3000]);
+    assert.equal(r.width, 4000);
+    assert.equal(r.height, 3000);
+    assert.ok(r.analysis.target.width * r.analysis.target.height <= 1.5e6, JSON.stringify(r.analysis));
+    assert.equal(r.previewWidth, r.analysis.target.width, 'the preview came first, at the working size');
+    assert.ok(r.stages.includes('upsample'));
+    assert.ok(r.meanChange > 1, `the result is recoloured (${r.meanChange} levels)`);
+    assert.equal(r.backend.core, 'threads');
+    assert.deepEqual(problems, []);
+    t.diagnostic(`12 MP in Chromium: ${(r.wall / 1000).toFixed(1)} s; timings ${JSON.stringify(r.timings)}`);
+    await page.close();
+  });
+
   test('both builds agree within 1/255, and with the package in Node', async (t) => {
     assert.ok(results.threads && results.simd, 'needs the previous tests');
     const diff = maxDiff(results.threads.data, results.simd.data);

@@ -114,8 +114,7 @@ TEST(Params, TextParsingFollowsTheRowTypes) {
   EXPECT_EQ(p.layers, (std::vector<std::string>{"relu1_2", "relu2_2"}));
   EXPECT_EQ(p.regrain.iterations, (std::vector<int>{1, 2, 3}));
   EXPECT_EQ(p.slic.superpixels, 300);
-  EXPECT_EQ(error_of([&] { set_param_from_text(p, "tau", "0.02x"); }),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_of([&] { set_param_from_text(p, "tau", "0.02x"); }), ErrorCode::kInvalidArgument);
   EXPECT_EQ(error_of([&] { set_param_from_text(p, "tau", ""); }), ErrorCode::kInvalidArgument);
   EXPECT_EQ(kebab_case("deltaS"), "delta-s");
   EXPECT_EQ(kebab_case("analysisMegapixels"), "analysis-megapixels");
@@ -127,8 +126,7 @@ TEST(Params, SchemaJsonListsEveryRowWithItsDefault) {
     EXPECT_NE(json.find("{\"name\":\"" + std::string(spec.name) + "\""), std::string::npos)
         << spec.name;
   }
-  EXPECT_NE(json.find("\"name\":\"tau\",\"type\":\"number\",\"default\":0.02,"),
-            std::string::npos)
+  EXPECT_NE(json.find("\"name\":\"tau\",\"type\":\"number\",\"default\":0.02,"), std::string::npos)
       << "tau is stored as float; its default is written as the shortest text of that float";
   EXPECT_NE(json.find("\"name\":\"sigmaG\",\"type\":\"number\",\"default\":\"adaptive\""),
             std::string::npos);

@@ -179,7 +179,8 @@ namespace supercolor {
 namespace {
 
 // Runs the whole method (reference VGG features) and returns the full-size output.
-Rgba8Image run_to_output(const Params& params, const Rgba8Image& target, const Rgba8Image& reference) {
+Rgba8Image run_to_output(const Params& params, const Rgba8Image& target,
+                         const Rgba8Image& reference) {
   Pipeline pipeline(params, target, reference);
   const reference::Vgg19Reference vgg;
   reference::run_pipeline(pipeline, vgg, nullptr);
@@ -201,7 +202,8 @@ TEST(WorkingResolution, AtOrBelowTheWorkingSizeTheOutputIsTheFullResolutionMetho
 
 TEST(WorkingResolution, AboveTheWorkingSizeAnalysisIsReducedAndTheOutputIsFullSize) {
   Rgba8Image target = to_rgba8(test::smooth_image(240, 160, 23));
-  for (std::size_t p = 0; p < target.pixel_count(); ++p) target.rgba[4 * p + 3] = static_cast<uint8_t>(255 - p % 7);
+  for (std::size_t p = 0; p < target.pixel_count(); ++p)
+    target.rgba[4 * p + 3] = static_cast<uint8_t>(255 - p % 7);
   const Rgba8Image reference = to_rgba8(test::smooth_image(200, 150, 24));
   Params params;
   params.analysis_megapixels = 0.01;  // 10 000 px
@@ -209,7 +211,9 @@ TEST(WorkingResolution, AboveTheWorkingSizeAnalysisIsReducedAndTheOutputIsFullSi
   EXPECT_TRUE(pipeline.target_reduced());
   EXPECT_LE(pipeline.image(Side::kTarget).pixel_count(), 10000u);
   EXPECT_LE(pipeline.image(Side::kReference).pixel_count(), 10000u);
-  EXPECT_NEAR(static_cast<double>(pipeline.image(Side::kTarget).width) / pipeline.image(Side::kTarget).height, 1.5, 0.02);
+  EXPECT_NEAR(static_cast<double>(pipeline.image(Side::kTarget).width) /
+                  pipeline.image(Side::kTarget).height,
+              1.5, 0.02);
   std::set<std::string> stages;
   pipeline.set_progress([&](Stage stage, double) { stages.insert(stage_name(stage)); });
   const reference::Vgg19Reference vgg;
@@ -226,9 +230,12 @@ TEST(WorkingResolution, AboveTheWorkingSizeAnalysisIsReducedAndTheOutputIsFullSi
   EXPECT_GT(change / (3 * out.pixel_count()), 2.0) << "the output is recoloured (8-bit levels)";
   // The full-size output agrees with the working-size result where both exist: reduced
   // to the analysis size, it is within a few levels of result().
-  const RgbImage reduced = area_reduce(out, ImageSize{pipeline.image(Side::kTarget).width, pipeline.image(Side::kTarget).height}, Context{});
+  const RgbImage reduced = area_reduce(
+      out, ImageSize{pipeline.image(Side::kTarget).width, pipeline.image(Side::kTarget).height},
+      Context{});
   double difference = 0;
-  for (std::size_t i = 0; i < reduced.rgb.size(); ++i) difference += std::abs(reduced.rgb[i] - pipeline.result().rgb[i]);
+  for (std::size_t i = 0; i < reduced.rgb.size(); ++i)
+    difference += std::abs(reduced.rgb[i] - pipeline.result().rgb[i]);
   EXPECT_LT(difference / reduced.rgb.size() * 255, 2.0);
 }
 

@@ -18,7 +18,8 @@ TEST(Resample, WorkingSizeKeepsAspectAndStaysWithinTheBudget) {
   EXPECT_EQ(working_size(1000, 800, 1e6).width, 1000);  // within: unchanged
   EXPECT_EQ(working_size(1000, 800, 1e6).height, 800);
   EXPECT_EQ(working_size(50, 40, std::numeric_limits<double>::infinity()).width, 50);
-  for (const auto& [w, h] : std::vector<std::pair<int, int>>{{4000, 3000}, {3120, 4160}, {8000, 1000}, {6000, 4000}, {20000, 3}}) {
+  for (const auto& [w, h] : std::vector<std::pair<int, int>>{
+           {4000, 3000}, {3120, 4160}, {8000, 1000}, {6000, 4000}, {20000, 3}}) {
     const ImageSize s = working_size(w, h, 1.5e6);
     EXPECT_LE(static_cast<double>(s.width) * s.height, 1.5e6) << w << "x" << h;
     EXPECT_GE(s.width, 1);
@@ -41,13 +42,15 @@ RgbImage brute_force_area(const RgbImage& source, ImageSize size) {
     for (int ox = 0; ox < size.width; ++ox) {
       double sum[3] = {0, 0, 0};
       for (int y = 0; y < source.height; ++y) {
-        const double wy = std::max(0.0, std::min((oy + 1) * sy, y + 1.0) - std::max(oy * sy, 1.0 * y));
+        const double wy =
+            std::max(0.0, std::min((oy + 1) * sy, y + 1.0) - std::max(oy * sy, 1.0 * y));
         if (wy == 0) continue;
         for (int x = 0; x < source.width; ++x) {
           const double wx =
               std::max(0.0, std::min((ox + 1) * sx, x + 1.0) - std::max(ox * sx, 1.0 * x));
           for (int c = 0; c < 3; ++c) {
-            sum[c] += wx * wy * source.rgb[3 * (static_cast<std::size_t>(y) * source.width + x) + c];
+            sum[c] +=
+                wx * wy * source.rgb[3 * (static_cast<std::size_t>(y) * source.width + x) + c];
           }
         }
       }
@@ -62,7 +65,8 @@ RgbImage brute_force_area(const RgbImage& source, ImageSize size) {
 
 TEST(Resample, AreaReductionEqualsTheBoxIntegral) {
   const RgbImage source = test::random_image(97, 61, 3);
-  for (const ImageSize size : {ImageSize{97, 61}, ImageSize{48, 30}, ImageSize{31, 23}, ImageSize{10, 7}, ImageSize{1, 1}, ImageSize{97, 5}}) {
+  for (const ImageSize size : {ImageSize{97, 61}, ImageSize{48, 30}, ImageSize{31, 23},
+                               ImageSize{10, 7}, ImageSize{1, 1}, ImageSize{97, 5}}) {
     const RgbImage fast = area_reduce(source, size, Context{2, nullptr});
     const RgbImage slow = brute_force_area(source, size);
     ASSERT_EQ(fast.rgb.size(), slow.rgb.size());

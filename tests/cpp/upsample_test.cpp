@@ -2,9 +2,9 @@
 // (He, Sun, Tang 2013, eq. 14-16, colour guide), and its application at full resolution.
 #include "core/upsample.h"
 
-#include <Eigen/Dense>
 #include <gtest/gtest.h>
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 
@@ -17,8 +17,8 @@ namespace {
 
 // eq. 14-15 per window on the change p = result - guide, by direct sums over the clipped window;
 // eq. 16 by direct averaging; identity added back.
-std::vector<double> brute_force_coefficients(const RgbImage& guide, const RgbImage& result,
-                                             int r, double eps) {
+std::vector<double> brute_force_coefficients(const RgbImage& guide, const RgbImage& result, int r,
+                                             double eps) {
   const int w = guide.width, h = guide.height;
   std::vector<double> window(12 * static_cast<std::size_t>(w) * h);
   const auto pixel = [&](const RgbImage& im, int y, int x) {
@@ -42,7 +42,8 @@ std::vector<double> brute_force_coefficients(const RgbImage& guide, const RgbIma
       }
       mu /= n;
       pbar /= n;
-      const Eigen::Matrix3d sigma = sii / n - mu * mu.transpose() + eps * Eigen::Matrix3d::Identity();
+      const Eigen::Matrix3d sigma =
+          sii / n - mu * mu.transpose() + eps * Eigen::Matrix3d::Identity();
       const Eigen::Matrix3d cov = sip / n - mu * pbar.transpose();
       const Eigen::Matrix3d a = sigma.ldlt().solve(cov);  // column c: coefficients of output c
       double* out = &window[12 * (static_cast<std::size_t>(y) * w + x)];
@@ -59,11 +60,13 @@ std::vector<double> brute_force_coefficients(const RgbImage& guide, const RgbIma
       double sum[12] = {};
       for (int yy = std::max(0, y - r); yy <= std::min(h - 1, y + r); ++yy) {
         for (int xx = std::max(0, x - r); xx <= std::min(w - 1, x + r); ++xx) {
-          for (int k = 0; k < 12; ++k) sum[k] += window[12 * (static_cast<std::size_t>(yy) * w + xx) + k];
+          for (int k = 0; k < 12; ++k)
+            sum[k] += window[12 * (static_cast<std::size_t>(yy) * w + xx) + k];
           ++n;
         }
       }
-      for (int k = 0; k < 12; ++k) averaged[12 * (static_cast<std::size_t>(y) * w + x) + k] = sum[k] / n;
+      for (int k = 0; k < 12; ++k)
+        averaged[12 * (static_cast<std::size_t>(y) * w + x) + k] = sum[k] / n;
     }
   }
   return averaged;
@@ -105,18 +108,22 @@ TEST(Upsample, AGlobalAffineColourMapIsCarriedToFullResolution) {
   RgbImage mapped = small;
   for (std::size_t p = 0; p < small.pixel_count(); ++p) {
     for (int c = 0; c < 3; ++c) {
-      mapped.rgb[3 * p + c] = static_cast<float>(m[c][0] * small.rgb[3 * p] + m[c][1] * small.rgb[3 * p + 1] + m[c][2] * small.rgb[3 * p + 2] + b[c]);
+      mapped.rgb[3 * p + c] =
+          static_cast<float>(m[c][0] * small.rgb[3 * p] + m[c][1] * small.rgb[3 * p + 1] +
+                             m[c][2] * small.rgb[3 * p + 2] + b[c]);
     }
   }
   // A tiny epsilon: the window fit is then (nearly) exact for an affine map.
-  const LocalAffineModel model = fit_local_affine(small, mapped, LocalAffineParams{2, 1e-7}, Context{2, nullptr});
+  const LocalAffineModel model =
+      fit_local_affine(small, mapped, LocalAffineParams{2, 1e-7}, Context{2, nullptr});
   const Rgba8Image out = apply_local_affine(model, full, Context{2, nullptr});
   ASSERT_EQ(out.width, full.width);
   ASSERT_EQ(out.height, full.height);
   int worst = 0;
   for (std::size_t p = 0; p < full.pixel_count(); ++p) {
     for (int c = 0; c < 3; ++c) {
-      const double expected = m[c][0] * full.rgb[3 * p] + m[c][1] * full.rgb[3 * p + 1] + m[c][2] * full.rgb[3 * p + 2] + b[c];
+      const double expected = m[c][0] * full.rgb[3 * p] + m[c][1] * full.rgb[3 * p + 1] +
+                              m[c][2] * full.rgb[3 * p + 2] + b[c];
       const int level = static_cast<int>(std::lround(std::min(1.0, std::max(0.0, expected)) * 255));
       worst = std::max(worst, std::abs(level - out.rgba[4 * p + c]));
     }
@@ -128,16 +135,20 @@ TEST(Upsample, AGlobalAffineColourMapIsCarriedToFullResolution) {
 TEST(Upsample, AlphaIsKeptAndThreadsDoNotMatter) {
   const RgbImage full = test::smooth_image(150, 100, 2);
   Rgba8Image target = to_rgba8(full);
-  for (std::size_t p = 0; p < target.pixel_count(); ++p) target.rgba[4 * p + 3] = static_cast<uint8_t>(p % 256);
+  for (std::size_t p = 0; p < target.pixel_count(); ++p)
+    target.rgba[4 * p + 3] = static_cast<uint8_t>(p % 256);
   const RgbImage small = area_reduce(target, ImageSize{50, 33}, Context{});
   const RgbImage other = test::smooth_image(50, 33, 9);
-  const LocalAffineModel one = fit_local_affine(small, other, LocalAffineParams{}, Context{1, nullptr});
-  const LocalAffineModel three = fit_local_affine(small, other, LocalAffineParams{}, Context{3, nullptr});
+  const LocalAffineModel one =
+      fit_local_affine(small, other, LocalAffineParams{}, Context{1, nullptr});
+  const LocalAffineModel three =
+      fit_local_affine(small, other, LocalAffineParams{}, Context{3, nullptr});
   EXPECT_EQ(one.coefficients, three.coefficients);
   const Rgba8Image a = apply_local_affine(one, target, Context{1, nullptr});
   const Rgba8Image b = apply_local_affine(one, target, Context{3, nullptr});
   EXPECT_EQ(a.rgba, b.rgba);
-  for (std::size_t p = 0; p < target.pixel_count(); ++p) ASSERT_EQ(a.rgba[4 * p + 3], target.rgba[4 * p + 3]);
+  for (std::size_t p = 0; p < target.pixel_count(); ++p)
+    ASSERT_EQ(a.rgba[4 * p + 3], target.rgba[4 * p + 3]);
 }
 
 TEST(Upsample, BadInputsAreRejected) {

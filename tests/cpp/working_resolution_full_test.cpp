@@ -23,7 +23,8 @@ std::string large_dir(const std::string& name) {
 
 Rgba8Image about_3mp(const std::string& path) {
   const Rgba8Image full = read_image_file(path);
-  return to_rgba8(area_reduce(full, working_size(full.width, full.height, 3e6), Context{2, nullptr}));
+  return to_rgba8(
+      area_reduce(full, working_size(full.width, full.height, 3e6), Context{2, nullptr}));
 }
 
 Rgba8Image run(const Params& params, const Rgba8Image& target, const Rgba8Image& reference) {

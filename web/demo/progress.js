@@ -11,11 +11,12 @@ const STAGE_LABELS = {
   segment: 'Cutting both images into SLIC superpixels',
   features: 'Extracting VGG-19 features',
   match: 'Matching superpixels (attention)',
-  fuse: 'Fusing colours at full resolution',
+  fuse: 'Fusing colours',
   regrain: 'Regrain: restoring the target’s detail',
+  upsample: 'Carrying the colours to full resolution',
 };
 /** Share of the progress bar per stage (roughly their cost). */
-const STAGE_WEIGHTS = { decode: 0.04, segment: 0.16, features: 0.4, match: 0.08, fuse: 0.16, regrain: 0.16 };
+const STAGE_WEIGHTS = { decode: 0.04, segment: 0.14, features: 0.4, match: 0.06, fuse: 0.14, regrain: 0.12, upsample: 0.1 };
 /** A stage's rate is trusted once it has run this long and moved this far since its first report. */
 const RATE_MIN_MS = 1500;
 const RATE_MIN_FRACTION = 0.03;
