@@ -96,6 +96,47 @@ Pipeline::Pipeline(const Params& params, RgbImage target, RgbImage reference) : 
   check_analysis_sizes();
 }
 
+namespace {
+
+bool same_slic(const SlicParams& a, const SlicParams& b) {
+  return a.superpixels == b.superpixels && a.compactness == b.compactness &&
+         a.iterations == b.iterations;
+}
+bool same_fusion(const FusionParams& a, const FusionParams& b) {
+  return a.delta_s == b.delta_s && a.delta_c == b.delta_c && a.epsilon == b.epsilon &&
+         a.sigma_g == b.sigma_g && a.radius == b.radius;
+}
+
+}  // namespace
+
+Stage Pipeline::update_params(const Params& params) {
+  validate_params(params);
+  if (!same_slic(params.slic, params_.slic) || params.layers != params_.layers ||
+      params.analysis_megapixels != params_.analysis_megapixels) {
+    return Stage::kSegment;
+  }
+  Stage first = Stage::kUpsample;
+  Done keep = Done::kFinish;
+  if (params.attention.tau != params_.attention.tau ||
+      params.attention.block_rows != params_.attention.block_rows) {
+    first = Stage::kMatch;
+    keep = Done::kSegment;  // the feature poolers are kept; match() pools them again
+  } else if (!same_fusion(params.fusion, params_.fusion)) {
+    first = Stage::kFuse;
+    keep = Done::kMatch;
+  } else if (params.regrain_mode != params_.regrain_mode ||
+             params.regrain.smoothness != params_.regrain.smoothness ||
+             params.regrain.iterations != params_.regrain.iterations) {
+    first = Stage::kRegrain;
+    keep = Done::kFuse;
+  }
+  const int threads = params_.threads;
+  params_ = params;
+  params_.threads = threads;
+  done_ = std::min(done_, keep);
+  return first;
+}
+
 void Pipeline::check_analysis_sizes() const {
   validate_slic_params(params_.slic, static_cast<long long>(target_.pixel_count()));
   validate_slic_params(params_.slic, static_cast<long long>(reference_.pixel_count()));

@@ -106,6 +106,20 @@ class Pipeline {
   };
   FittedLut fit_lut(const LutFitParams& params) const;
 
+  // Re-runs with other parameters on the same pair reuse the stages those parameters do not
+  // affect. Validates `params` (Error(kInvalidArgument), nothing changed then) and returns the
+  // first stage that must run again:
+  //   kSegment  SLIC, layer or working-size parameters changed: nothing can be kept (the
+  //             caller makes a new Pipeline; this one is left as it was);
+  //   kMatch    tau: the features are kept, match() .. upsample() run again;
+  //   kFuse     fusion parameters (delta_s, delta_c, epsilon, sigma_g, radius);
+  //   kRegrain  regrain mode or settings;
+  //   kUpsample grading (strength, keep-luminance) only: upsample() runs again.
+  // Otherwise the stages from the returned one are marked not done and the new parameters
+  // are in force; the threads are the caller's choice and do not matter (results do not
+  // depend on them).
+  Stage update_params(const Params& params);
+
   const Params& params() const { return params_; }
   // The images the method analyses (the working-size reductions when reduced).
   const RgbImage& image(Side side) const { return side == Side::kTarget ? target_ : reference_; }

@@ -258,3 +258,69 @@ TEST(WorkingResolution, FullResolutionAnalysisPastItsLimitFailsAtOnce) {
 
 }  // namespace
 }  // namespace supercolor
+
+namespace supercolor {
+namespace {
+
+// Re-runs on the same pair: update_params names the first stage to run again, and the output
+// equals a fresh run with the new parameters, bit for bit.
+TEST(PipelineRerun, LaterStagesRerunAloneAndEqualAFreshRun) {
+  const Rgba8Image target = to_rgba8(test::smooth_image(96, 72, 31));
+  const Rgba8Image reference = to_rgba8(test::smooth_image(80, 64, 32));
+  const reference::Vgg19Reference vgg;
+  Pipeline pipeline(Params{}, target, reference);
+  reference::run_pipeline(pipeline, vgg, nullptr);
+
+  const auto fresh = [&](const Params& params) {
+    Pipeline other(params, target, reference);
+    reference::run_pipeline(other, vgg, nullptr);
+    return other.output().rgba;
+  };
+  struct Case {
+    const char* what;
+    std::function<void(Params&)> change;
+    Stage first;
+  };
+  const Case cases[] = {
+      {"tau", [](Params& p) { p.attention.tau = 0.05f; }, Stage::kMatch},
+      {"deltaS", [](Params& p) { p.fusion.delta_s = 5; }, Stage::kFuse},
+      {"regrain", [](Params& p) { p.regrain_mode = RegrainMode::kPitie; }, Stage::kRegrain},
+      {"strength", [](Params& p) { p.grading.strength = 0.5; }, Stage::kUpsample},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    Params params;
+    c.change(params);
+    EXPECT_EQ(pipeline.update_params(params), c.first);
+    std::set<std::string> stages;
+    pipeline.set_progress([&](Stage stage, double) { stages.insert(stage_name(stage)); });
+    // Run from the first stage to redo.
+    if (c.first == Stage::kMatch) pipeline.match();
+    if (c.first <= Stage::kFuse) pipeline.fuse();
+    if (c.first <= Stage::kRegrain) pipeline.finish();
+    pipeline.upsample();
+    pipeline.set_progress(nullptr);
+    EXPECT_FALSE(stages.count("segment"));
+    EXPECT_FALSE(stages.count("features"));
+    EXPECT_EQ(pipeline.output().rgba, fresh(params));
+    EXPECT_EQ(pipeline.update_params(Params{}), c.first) << "back to the defaults";
+    if (c.first == Stage::kMatch) pipeline.match();
+    if (c.first <= Stage::kFuse) pipeline.fuse();
+    if (c.first <= Stage::kRegrain) pipeline.finish();
+    pipeline.upsample();
+  }
+  // SLIC, layers or working size: nothing is kept, and the pipeline is left as it was.
+  Params slic;
+  slic.slic.compactness = 20;
+  EXPECT_EQ(pipeline.update_params(slic), Stage::kSegment);
+  EXPECT_EQ(pipeline.params().slic.compactness, 10.0f);
+  EXPECT_NO_THROW(pipeline.output());
+  // A bad value changes nothing.
+  Params bad;
+  bad.attention.tau = -1;
+  EXPECT_THROW(pipeline.update_params(bad), Error);
+  EXPECT_NO_THROW(pipeline.output());
+}
+
+}  // namespace
+}  // namespace supercolor
