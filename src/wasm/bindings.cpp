@@ -15,6 +15,7 @@
 //     params: {name: value} read through the core's parameter table (src/core/params.cpp;
 //             paramSchema() returns it as JSON), every field optional, unknown names rejected;
 //     threads: limited to maxThreads() (results do not depend on it).
+//   .updateParams(params) -> first stage to run again ("segment": make a new Pipeline)
 //   .setProgress(fn(stageName, fraction) | null)  called on the calling thread; whatever fn
 //     throws ends the call early and is rethrown as is (each stage is then done or not done).
 //   .segment() .labels(side) .superpixelCount(side) .meanColors(side)
@@ -266,6 +267,16 @@ class JsPipeline {
       Rgba8Image reference_rgba =
           rgba_from_js(reference, reference_width, reference_height, "reference");
       return new JsPipeline(p, std::move(target_rgba), std::move(reference_rgba));
+    });
+  }
+
+  // Other parameters for the same pair (Pipeline::update_params): returns the name of the first
+  // stage to run again; "segment" means nothing could be kept (make a new Pipeline).
+  std::string update_params(val params) {
+    return guarded([&] {
+      Params p = params_from_js(params);
+      p.threads = pipeline_.params().threads;
+      return std::string(stage_name(pipeline_.update_params(p)));
     });
   }
 
@@ -542,6 +553,7 @@ EMSCRIPTEN_BINDINGS(supercolor) {
   class_<JsPipeline>("Pipeline")
       .constructor(&JsPipeline::create, allow_raw_pointers())
       .function("setProgress", &JsPipeline::set_progress)
+      .function("updateParams", &JsPipeline::update_params)
       .function("segment", &JsPipeline::segment)
       .function("labels", &JsPipeline::labels)
       .function("superpixelCount", &JsPipeline::superpixel_count)

@@ -6,7 +6,9 @@ import type { RgbaImage } from './types.js';
 export type Side = 0 | 1;
 
 export interface CorePipeline {
-  setProgress(callback: (stage: string, fraction: number) => void): void;
+  setProgress(callback: ((stage: string, fraction: number) => void) | null): void;
+  /** Other parameters for the same pair: the first stage to run again ('segment': make a new Pipeline). */
+  updateParams(params: object): string;
   segment(): void;
   labels(side: Side | number): Int32Array;
   superpixelCount(side: Side | number): number;

@@ -13,8 +13,19 @@ import { extractFeatures, type FeatureSession } from './features/index.mjs';
  */
 export type EngineImage = { kind: 'rgba'; image: RgbaImage } | { kind: 'encoded'; bytes: Uint8Array; name?: string } | { kind: 'blob'; blob: Blob };
 
+/**
+ * The pipeline of the last pair a worker ran, kept so that a re-run of the same pair with other
+ * parameters starts from the first stage they affect (Pipeline::update_params). Owned by the
+ * worker; released when another pair comes, on an error, or when the worker goes.
+ */
+export interface StageCache {
+  entry?: { key: string; pipeline: CorePipeline; features: { backend: string; skipped: string[] } };
+}
+
 export interface EngineContext {
   core: CoreModule;
+  /** Where the last pair's pipeline is kept between transfers (absent: nothing is kept). */
+  cache?: StageCache;
   backend: Omit<BackendInfo, 'features'>;
   /** The feature session that outputs every requested layer (created lazily, cached by the caller). */
   featureSession(layers: LayerName[]): Promise<FeatureSession>;
@@ -107,19 +118,34 @@ export async function runTransfer(
   ctx.checkAborted();
 
   const { params } = job;
+  // The same pair as last time: keep what the changed parameters do not affect.
+  const key = ctx.cache ? pairKey(target, reference) : '';
+  const cached = ctx.cache?.entry;
+  let first: Stage = 'segment';
+  if (cached && cached.key === key) {
+    first = cached.pipeline.updateParams(params) as Stage;
+    if (first === 'segment') releaseCache(ctx.cache);
+  } else {
+    releaseCache(ctx.cache);
+  }
+  const at = (stage: Stage) => STAGES.indexOf(stage) >= STAGES.indexOf(first);
+
   // Start loading the model while SLIC runs? Session creation is async and the core is
   // synchronous, so it is requested first and awaited after segmentation.
-  const sessionPromise = ctx.featureSession(params.layers);
-  sessionPromise.catch(() => undefined);
+  const sessionPromise = at('features') ? ctx.featureSession(params.layers) : undefined;
+  sessionPromise?.catch(() => undefined);
 
   // The core reads the parameters through its own table (the names are the package's).
-  const pipeline: CorePipeline = new ctx.core.Pipeline(params, ctx.backend.threads, asBytes(target.data), target.width, target.height, asBytes(reference.data), reference.width, reference.height);
+  const pipeline: CorePipeline = at('segment') || !cached ? new ctx.core.Pipeline(params, ctx.backend.threads, asBytes(target.data), target.width, target.height, asBytes(reference.data), reference.width, reference.height) : cached.pipeline;
+  let keep = false;
   try {
     pipeline.setProgress((stage: string, fraction: number) => {
       // What this throws ends the core's stage early and is rethrown by the bound call.
       ctx.checkAborted();
       if (stage !== 'features') onProgress(stage as Stage, fraction);
     });
+    let features = cached?.features ?? { backend: 'wasm', skipped: [] as string[] };
+    if (at('features')) {
     t0 = now();
     pipeline.segment();
     timings.segment = now() - t0;
@@ -127,7 +153,8 @@ export async function runTransfer(
 
     t0 = now();
     onProgress('features', 0);
-    const session = await sessionPromise;
+    const session = (await sessionPromise)!;
+    features = { backend: session.backend, skipped: session.skipped };
     ctx.checkAborted();
     for (let side = 0; side < 2; side++) {
       // Features of the image the core analyses (the working-size reduction when reduced).
@@ -154,22 +181,27 @@ export async function runTransfer(
     }
     timings.features = now() - t0;
     ctx.checkAborted();
+    }
 
-    t0 = now();
-    pipeline.match();
-    timings.match = now() - t0;
-    ctx.checkAborted();
-
-    t0 = now();
-    pipeline.fuse();
-    timings.fuse = now() - t0;
-    ctx.checkAborted();
-
-    t0 = now();
-    pipeline.finish();
-    if (params.regrain === 'none') onProgress('regrain', 1);
-    timings.regrain = now() - t0;
-    ctx.checkAborted();
+    if (at('match')) {
+      t0 = now();
+      pipeline.match();
+      timings.match = now() - t0;
+      ctx.checkAborted();
+    }
+    if (at('fuse')) {
+      t0 = now();
+      pipeline.fuse();
+      timings.fuse = now() - t0;
+      ctx.checkAborted();
+    }
+    if (at('regrain')) {
+      t0 = now();
+      pipeline.finish();
+      if (params.regrain === 'none') onProgress('regrain', 1);
+      timings.regrain = now() - t0;
+      ctx.checkAborted();
+    }
 
     const analysis = {
       target: { width: pipeline.analysisWidth(0), height: pipeline.analysisHeight(0) },
@@ -194,9 +226,10 @@ export async function runTransfer(
       timings,
       backend: {
         ...ctx.backend,
-        features: session.backend === 'node' ? 'node' : (session.backend as 'webgpu' | 'wasm'),
-        ...(session.skipped.length > 0 ? { featuresReason: session.skipped.join('; ') } : {}),
+        features: features.backend === 'node' ? 'node' : (features.backend as 'webgpu' | 'wasm'),
+        ...(features.skipped.length > 0 ? { featuresReason: features.skipped.join('; ') } : {}),
       },
+      firstStage: first,
     };
     if (job.lutSize !== undefined) result.lut = pipeline.fitLut(job.lutSize);
     if (job.intermediates) {
@@ -224,8 +257,43 @@ export async function runTransfer(
       if (nT <= ATTENTION_LIMIT && nR <= ATTENTION_LIMIT) intermediates.attention = pipeline.attentionRows(0, nT);
       result.intermediates = intermediates;
     }
+    if (ctx.cache) {
+      pipeline.setProgress(null);
+      ctx.cache.entry = { key, pipeline, features };
+      keep = true;
+    }
     return result;
   } finally {
-    pipeline.delete();
+    if (!keep) {
+      if (ctx.cache?.entry?.pipeline === pipeline) ctx.cache.entry = undefined;
+      pipeline.delete();
+    }
   }
+}
+
+/** Deletes the kept pipeline, if any. */
+export function releaseCache(cache: StageCache | undefined): void {
+  cache?.entry?.pipeline.delete();
+  if (cache) cache.entry = undefined;
+}
+
+/**
+ * Identity of a pair of decoded images: sizes and a 64-bit hash of every byte (two 32-bit
+ * multiplicative hashes over 32-bit words), so that only the same pixels reuse stages.
+ */
+export function pairKey(target: RgbaImage, reference: RgbaImage): string {
+  const hash = (image: RgbaImage): string => {
+    const bytes = image.data;
+    const words = bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2) : new Uint32Array(new Uint8Array(bytes).buffer, 0, bytes.byteLength >>> 2);
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c;
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i];
+      a = Math.imul(a ^ w, 0x01000193);
+      b = Math.imul(b + w, 0x5bd1e995) ^ (b >>> 15);
+    }
+    for (let i = words.length * 4; i < bytes.byteLength; i++) a = Math.imul(a ^ bytes[i], 0x01000193);
+    return `${image.width}x${image.height}:${(a >>> 0).toString(16)}${(b >>> 0).toString(16)}`;
+  };
+  return `${hash(target)}|${hash(reference)}`;
 }

@@ -35,7 +35,8 @@ export interface ColorTransfer {
   readonly backend: Omit<BackendInfo, 'features'>;
   /** The worker now: its generation and memory (see releaseMemory). */
   readonly worker: WorkerInfo;
-  dispose(): void;
+  /** Stops the engine: pending calls reject with 'bad_state'; resolves when its worker is gone. */
+  dispose(): Promise<void>;
 }
 
 const defaultLogger: Logger = (level, message) => {
@@ -287,6 +288,8 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
   let nextId = 1;
   const pending = new Map<number, { resolve(r: TransferResult): void; reject(e: Error): void; onProgress?: TransferOptions['onProgress']; onPreview?: TransferOptions['onPreview'] }>();
   let disposed = false;
+  /** Resolves once the worker is gone, after dispose(). */
+  let gone: Promise<void> = Promise.resolve();
   let busy: Promise<unknown> = Promise.resolve();
   /** Jobs the current worker has been given and not answered yet (aborted ones included). */
   const running = new Map<number, Int32Array | undefined>();
@@ -426,6 +429,7 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
     calls += 1;
     releaser.busy();
     const run = busy.then(async () => {
+      if (disposed) throw new SupercolorError('bad_state', 'the ColorTransfer was disposed');
       if (signal?.aborted) throw abortError(signal.reason);
       worker ??= startWorker();
       const handle = await worker;
@@ -470,12 +474,22 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
       });
     });
     busy = run.catch(() => undefined);
+    // A call still waiting behind another rejects as soon as it is aborted (its turn then
+    // passes at once); a running one is stopped by the abort handler above.
+    let onQueuedAbort: (() => void) | undefined;
+    const abortedWhileQueued = signal
+      ? new Promise<never>((_, reject) => {
+          onQueuedAbort = () => reject(abortError(signal.reason));
+          signal.addEventListener('abort', onQueuedAbort, { once: true });
+        })
+      : undefined;
     const settled = () => {
       calls -= 1;
       releaser.settled();
+      if (onQueuedAbort) signal?.removeEventListener('abort', onQueuedAbort);
     };
     run.then(settled, settled);
-    return run;
+    return abortedWhileQueued ? Promise.race([run, abortedWhileQueued]) : run;
   };
 
   return {
@@ -487,27 +501,33 @@ export async function createColorTransfer(options: ColorTransferOptions = {}): P
       return { ...workerInfo, memoryBytes: alive ? workerInfo.memoryBytes : 0, alive };
     },
     dispose() {
-      if (disposed) return;
+      if (disposed) return gone;
       disposed = true;
       releaser.dispose();
       failAll(new SupercolorError('bad_state', 'the ColorTransfer was disposed'));
       const current = worker;
       worker = undefined;
-      void current?.then(
-        (w) => {
-          if (cooperative && running.size > 0) {
-            // Let the job in flight stop at its next check, then terminate (see `cooperative`).
-            for (const flag of running.values()) if (flag) Atomics.store(flag, 0, 1);
-            onIdle = () => {
-              onIdle = undefined;
+      gone = new Promise<void>((resolve) => {
+        if (!current) return resolve();
+        current.then(
+          (w) => {
+            if (cooperative && running.size > 0) {
+              // Let the job in flight stop at its next check, then terminate (see `cooperative`).
+              for (const flag of running.values()) if (flag) Atomics.store(flag, 0, 1);
+              onIdle = () => {
+                onIdle = undefined;
+                w.terminate();
+                resolve();
+              };
+            } else {
               w.terminate();
-            };
-          } else {
-            w.terminate();
-          }
-        },
-        () => undefined,
-      );
+              resolve();
+            }
+          },
+          () => resolve(),
+        );
+      });
+      return gone;
     },
   };
 }

@@ -137,6 +137,12 @@ export interface TransferResult {
   intermediates?: Intermediates;
   /** Present when requested with `lut`. */
   lut?: TransferLut;
+  /**
+   * The first stage this transfer ran: 'segment' for a new pair; a later one when the engine kept
+   * the stages of the same pair from the previous transfer and only later parameters changed
+   * (τ → 'match', fusion → 'fuse', regrain → 'regrain', strength/luminance → 'upsample').
+   */
+  firstStage?: Stage;
 }
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';

@@ -1,7 +1,7 @@
 // The worker's work, the same in browsers (worker.ts) and Node (node-worker.ts): loads the core
 // and the feature model once, then runs transfers one at a time. What differs (the message port,
 // how the core and the files are loaded) comes from the entry.
-import { runTransfer, type EngineContext } from './engine.js';
+import { runTransfer, type EngineContext, type StageCache } from './engine.js';
 import { abortError, SupercolorError, serializeError } from './errors.js';
 import type { CoreModule } from './core.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
@@ -32,6 +32,8 @@ export interface WorkerPlatform {
 }
 
 class WorkerState {
+  /** The last pair's pipeline, for re-runs with other parameters (engine.ts StageCache). */
+  readonly cache: StageCache = {};
   private sessions = new Map<string, Promise<Awaited<ReturnType<typeof createFeatureSession>>>>();
   private manifest: Promise<ModelManifest> | undefined;
 
@@ -107,6 +109,7 @@ export function runWorker(port: Port, platform: WorkerPlatform): void {
           core: s.core,
           backend: { core: s.config.core, threads: s.config.threads, reason: s.config.reason },
           featureSession: (layers) => s.featureSession(layers),
+          cache: s.cache,
           tileSize: s.config.tileSize,
           decodeBlob: platform.decodeBlob,
           // Node: the main thread raises the shared flag (terminating a worker thread while
