@@ -62,7 +62,7 @@ constexpr int kBlockPixels = 64;
 
 // Superpixels per parallel chunk (the chunking does not affect results: every pixel is
 // computed from its own superpixel's data only).
-constexpr std::size_t kSuperpixelsPerChunk = 4;
+constexpr std::size_t kSuperpixelsPerChunk = 16;
 
 // Part of the 0.5/255 tolerance (DESIGN 1.6) spent on the weights left out by pruning (a worst
 // case: the measured effect is below 0.01/255); the rest covers float rounding (measured below

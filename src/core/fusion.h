@@ -21,7 +21,11 @@ void validate_fusion_params(const FusionParams& params);
 
 // I_hat(p) = sum_{i in N(p)} d(p,i) c(i) / sum_{i in N(p)} d(p,i).
 // target: I_T; colors: N x 3 (c(i)); stats: superpixel_stats(target, segmentation).
-// Result is not clamped.
+// Result is not clamped; within 0.5/255 per channel of the float64 definition (weights below
+// a proven bound are left out, see fusion.cpp), bit-identical whatever ctx.threads.
+// Reports progress through ctx.progress (fractions in (0, 1), on the calling thread); a
+// throwing progress function or a raised ctx.cancel stops it (Error kCancelled for the flag).
+// Errors: kInvalidArgument for bad params, mismatched inputs or non-finite colours.
 RgbImage fuse(const RgbImage& target, const Segmentation& segmentation,
               const SuperpixelStats& stats, const float* colors, const FusionParams& params,
               const Context& ctx);

@@ -264,8 +264,8 @@ TEST(Fusion, PruningOnTheEdgeStaysWithinTolerance) {
       double moved = 0.0;
       for (double v : exact) moved = std::max(moved, std::abs(v - 0.5));
       EXPECT_GT(moved, 1e-3);
-      std::printf("sigma_g %g radius %g: max error %.4f/255 (result moved up to %.3f)\n",
-                  sigma_g, radius, error * 255.0, moved);
+      std::printf("sigma_g %g radius %g: max error %.4f/255 (result moved up to %.3f)\n", sigma_g,
+                  radius, error * 255.0, moved);
     }
   }
 }
@@ -273,10 +273,11 @@ TEST(Fusion, PruningOnTheEdgeStaysWithinTolerance) {
 // Progress (Context::progress): fractions strictly inside (0, 1), increasing, all on the
 // calling thread; the result is the same with or without it, whatever the thread count.
 TEST(Fusion, ReportsProgressOnTheCallingThread) {
-  const RgbImage image = test::smooth_image(96, 64, 91);
-  const Segmentation segmentation = voronoi_segmentation(96, 64, 120, 92);
+  // 400 superpixels: 25 chunks of 16.
+  const RgbImage image = test::smooth_image(120, 80, 91);
+  const Segmentation segmentation = voronoi_segmentation(120, 80, 400, 92);
   const SuperpixelStats stats = plain_stats(image, segmentation);
-  const std::vector<float> colors = random_colors(120, 93);
+  const std::vector<float> colors = random_colors(400, 93);
   const RgbImage silent =
       fuse(image, segmentation, stats, colors.data(), FusionParams{}, Context{1});
   for (int threads : {1, 3}) {
@@ -291,7 +292,11 @@ TEST(Fusion, ReportsProgressOnTheCallingThread) {
     };
     const RgbImage fused = fuse(image, segmentation, stats, colors.data(), FusionParams{}, ctx);
     EXPECT_TRUE(all_on_caller);
-    ASSERT_FALSE(fractions.empty());
+    // One thread reports after each chunk; with more, the calling thread reports after the
+    // chunks it ran itself, which a busy scheduler may leave to the workers entirely.
+    if (threads == 1) {
+      ASSERT_GT(fractions.size(), 2u);
+    }
     for (std::size_t k = 0; k < fractions.size(); ++k) {
       EXPECT_GT(fractions[k], 0.0);
       EXPECT_LT(fractions[k], 1.0);
@@ -307,10 +312,10 @@ TEST(Fusion, ReportsProgressOnTheCallingThread) {
 // A progress function that throws stops the stage: the exception comes out of fuse() (after
 // the workers have stopped), and the next call works normally.
 TEST(Fusion, ThrowingProgressCancelsCleanly) {
-  const RgbImage image = test::smooth_image(96, 64, 101);
-  const Segmentation segmentation = voronoi_segmentation(96, 64, 120, 102);
+  const RgbImage image = test::smooth_image(120, 80, 101);
+  const Segmentation segmentation = voronoi_segmentation(120, 80, 400, 102);
   const SuperpixelStats stats = plain_stats(image, segmentation);
-  const std::vector<float> colors = random_colors(120, 103);
+  const std::vector<float> colors = random_colors(400, 103);
   for (int threads : {1, 2}) {
     int calls = 0;
     Context ctx{threads};
@@ -318,13 +323,20 @@ TEST(Fusion, ThrowingProgressCancelsCleanly) {
       ++calls;
       throw Error(ErrorCode::kCancelled, "stopped by progress");
     };
+    bool threw = false;
     try {
       fuse(image, segmentation, stats, colors.data(), FusionParams{}, ctx);
-      ADD_FAILURE() << "no exception";
     } catch (const Error& error) {
+      threw = true;
       EXPECT_EQ(error.code(), ErrorCode::kCancelled);
     }
-    EXPECT_EQ(calls, 1);
+    // The first call throws and stops the stage: never a second call. (With 2 threads the
+    // workers may have run every chunk before the caller reports: then no call, no throw.)
+    EXPECT_EQ(threw, calls == 1);
+    EXPECT_LE(calls, 1);
+    if (threads == 1) {
+      EXPECT_TRUE(threw);
+    }
   }
   const RgbImage after =
       fuse(image, segmentation, stats, colors.data(), FusionParams{}, Context{2});
