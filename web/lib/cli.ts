@@ -84,6 +84,24 @@ function paramValue(spec: ParamSpec, text: string | boolean): unknown {
   }
 }
 
+/**
+ * parseArgs reads "--tau -1" as two flags; a value that looks like a negative number is joined
+ * to its flag ("--tau=-1") so that the parameter's own range check answers.
+ */
+function withNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (argv[i].startsWith('--') && !argv[i].includes('=') && next !== undefined && /^-\d|^-\.\d|^-inf/i.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
+}
+
 /** parseArgs options for every parameter of the table. */
 const PARAM_OPTIONS = Object.fromEntries(PARAM_SCHEMA.map((spec) => [kebab(spec.name), { type: spec.type === 'boolean' ? ('boolean' as const) : ('string' as const) }]));
 
@@ -170,7 +188,7 @@ export async function main(argv: string[]): Promise<number> {
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
-      args: argv,
+      args: withNegativeValues(argv),
       allowPositionals: true,
       options: {
         output: { type: 'string', short: 'o' },
@@ -223,6 +241,7 @@ export async function main(argv: string[]): Promise<number> {
     if (values.consistent && !values.batch) throw new UsageError('--consistent goes with --batch');
     if (lutOut !== undefined && values.batch && !values.consistent) throw new UsageError('--lut with --batch needs --consistent (one LUT for every frame)');
     if (lutOut !== undefined && extname(lutOut).toLowerCase() !== '.cube') throw new UsageError(`--lut must name a .cube file: ${lutOut}`);
+    if (values['lut-size'] !== undefined && lutOut === undefined && !values.consistent) throw new UsageError('--lut-size goes with --lut OUT.cube (or --consistent)');
     const jobs: Job[] = [];
     let reference: string | undefined;
     // Targets: after REFERENCE in --batch, or alone with --apply-lut.
@@ -257,6 +276,7 @@ export async function main(argv: string[]): Promise<number> {
     const inputs = [...targets, ...(reference !== undefined ? [reference] : []), ...(applyLutFile !== undefined ? [applyLutFile] : [])];
     for (const job of jobs) {
       if (values.dump !== undefined) job.dump = jobs.length > 1 ? join(values.dump, basename(job.target, extname(job.target))) : values.dump;
+      if ((await stat(job.output).catch(() => undefined))?.isDirectory()) throw new UsageError(`output ${job.output} is an existing folder; name a .png file`);
       if (extname(job.output).toLowerCase() !== '.png') throw new UsageError(`output must be a .png file: ${job.output}`);
       const written = [job.output, ...(lutOut !== undefined ? [lutOut] : []), ...(job.dump !== undefined ? DUMP_FILES.map((name) => join(job.dump as string, name)) : [])];
       for (const input of inputs) {
@@ -311,7 +331,11 @@ export async function main(argv: string[]): Promise<number> {
         let result: TransferResult;
         try {
           result = frameLut !== undefined
-            ? await transfer.applyLut(frameLut, job.target, { signal: controller.signal })
+            ? await transfer.applyLut(frameLut, job.target, { signal: controller.signal }).catch((error: Error & { code?: string }) => {
+                // Name the .cube file in its errors ("look.cube: cube line 3: ...").
+                if (error.code === 'invalid_lut' && applyLutFile !== undefined) error.message = `${applyLutFile}: ${error.message}`;
+                throw error;
+              })
             : await transfer.transfer(job.target, reference as string, params as TransferParams, {
                 signal: controller.signal,
                 onProgress: progressBar(showProgress, basename(job.target)),
@@ -345,7 +369,13 @@ export async function main(argv: string[]): Promise<number> {
           process.stderr.write(`supercolor: cannot write the --dump files in ${job.dump}: ${(error as Error).message}\n`);
           return EXIT.output;
         }
-        reports.push({ target: job.target, status: 'ok', reference, output: job.output, width: result.width, height: result.height, analysis: result.analysis, timings: result.timings, backend: result.backend, dumped });
+        if (frameLut !== undefined) {
+          // A LUT application: no analysis, no features, no stages to report.
+          reports.push({ target: job.target, status: 'ok', output: job.output, width: result.width, height: result.height, lut: lutOut ?? applyLutFile });
+          if (!values.json && !values.quiet) process.stderr.write(`${job.output}: ${result.width}x${result.height} (LUT applied)\n`);
+          continue;
+        }
+        reports.push({ target: job.target, status: 'ok', reference, output: job.output, width: result.width, height: result.height, analysis: result.analysis, timings: result.timings, backend: result.backend, ...(job.dump !== undefined ? { dumped } : {}) });
         if (!values.json && !values.quiet) {
           const total = Object.values(result.timings).reduce((a, b) => a + b, 0);
           process.stderr.write(`${job.output}: ${result.width}x${result.height} in ${(total / 1000).toFixed(2)} s (features: ${result.backend.features}, core: ${result.backend.core})\n`);
