@@ -77,7 +77,7 @@ export function generate(schema) {
     '  doc: string;',
     '}',
     '',
-    "/** The method's parameters; every one is optional and defaults to DESIGN (docs/method.md). */",
+    "/** The method's parameters; every one is optional and defaults to docs/method.md. */",
     'export interface TransferParams {',
   ];
   for (const spec of schema) {

@@ -1,5 +1,5 @@
 // Attention between target and reference super-features (paper eq. 1-2) and direct matching
-// c(i) = sum_j A(i,j) Ibar_R(j) (DESIGN.md 1.4-1.5).
+// c(i) = sum_j A(i,j) Ibar_R(j) (method.md §1.4-1.5).
 //
 // M = T_hat R_hat^T, where the rows of T_hat / R_hat are the centred super-features divided by
 // their norms (eq. 2), so M is one float GEMM per block of target rows; A is its row-wise softmax

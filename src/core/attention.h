@@ -1,4 +1,4 @@
-// Attention between target and reference super-features (paper eq. 1-2, DESIGN.md 1.4-1.5).
+// Attention between target and reference super-features (paper eq. 1-2, method.md §1.4-1.5).
 #pragma once
 
 #include <vector>

@@ -1,5 +1,5 @@
 // sRGB <-> CIELab, D65 white point, 2-degree observer (IEC 61966-2-1 sRGB primaries; CIE 1976
-// L*a*b*). SLIC (Achanta et al. 2012) clusters in this space, DESIGN.md section 1.1.
+// L*a*b*). SLIC (Achanta et al. 2012) clusters in this space, method.md §1.1.
 
 #include "colorspace.h"
 

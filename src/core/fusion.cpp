@@ -1,4 +1,4 @@
-// Colour fusion (paper eq. 3-6, DESIGN.md 1.6).
+// Colour fusion (paper eq. 3-6, method.md §1.6).
 //
 // Definition: I_hat(p) = sum_{i in N(p)} d(p,i) c(i) / sum_{i in N(p)} d(p,i), with
 // d(p,i) = exp(-D_i(p) / sigma_g) (eq. 5) and D_i(p) = (v(p)-vbar(i))^T Sigma_i^-1 (v(p)-vbar(i)),
@@ -64,7 +64,7 @@ constexpr int kBlockPixels = 64;
 // computed from its own superpixel's data only).
 constexpr std::size_t kSuperpixelsPerChunk = 16;
 
-// Part of the 0.5/255 tolerance (DESIGN 1.6) spent on the weights left out by pruning (a worst
+// Part of the 0.5/255 tolerance (method.md §1.6) spent on the weights left out by pruning (a worst
 // case: the measured effect is below 0.01/255); the rest covers float rounding (measured below
 // 0.005/255 on the test pairs, bench_fusion).
 constexpr double kPruningBudget = 0.25 / 255.0;
@@ -450,7 +450,7 @@ void fuse_group(Scratch& scratch, const PixelGroup& group, const std::vector<flo
   const int visited = group_distances(scratch.kept_count, scratch.kept.data(), rows.data(), group,
                                       pruning, scratch.distances.data(), min_distance);
   for (int l = 0; l < kLanes; ++l) {
-    // Adaptive bandwidth sigma_g(p) = D_min + 1e-5 (DESIGN 1.6), in double so that 1e-5 is
+    // Adaptive bandwidth sigma_g(p) = D_min + 1e-5 (method.md §1.6), in double so that 1e-5 is
     // not lost next to a large D_min.
     const double inverse = pruning.fixed_inverse_sigma > 0.0f
                                ? pruning.fixed_inverse_sigma

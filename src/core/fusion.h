@@ -1,4 +1,4 @@
-// Colour fusion at full resolution (paper eq. 3-6 as DESIGN.md 1.6 defines them).
+// Colour fusion at full resolution (paper eq. 3-6 as method.md §1.6 defines them).
 #pragma once
 
 #include <limits>

@@ -1,4 +1,4 @@
-// Strength and keep-luminance (DESIGN.md section 1.10). The blend is done in CIELab rather than
+// Strength and keep-luminance (method.md §1.10). The blend is done in CIELab rather than
 // sRGB because equal steps of strength then give roughly equal perceived steps, and because
 // "luminance" is meant perceptually: CIELab L* separates lightness from the chromatic a*, b*.
 

@@ -1,4 +1,4 @@
-// Grading controls applied after the transfer (DESIGN.md section 1.10, beyond the paper):
+// Grading controls applied after the transfer (method.md §1.10, beyond the paper):
 // strength (a blend of target and result in CIELab) and keep-luminance (the target's L* with the
 // result's a*, b*).
 #pragma once

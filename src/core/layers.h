@@ -1,4 +1,4 @@
-// The VGG-19 layers the method can read (DESIGN.md 1.2).
+// The VGG-19 layers the method can read (method.md §1.2).
 #pragma once
 
 #include <string>

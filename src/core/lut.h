@@ -1,4 +1,4 @@
-// Colour lookup tables (DESIGN.md section 1.10): a smooth 3D LUT fitted to (target, result)
+// Colour lookup tables (method.md §1.10): a smooth 3D LUT fitted to (target, result)
 // pixel pairs so that one transfer can be reused on other images and video frames, and the
 // application of 1D / 3D LUTs (as read from .cube files, see cube.h) to images.
 #pragma once

@@ -1,5 +1,5 @@
 // The method's parameters: one table, the single source of truth for every parameter's name,
-// type, default, range and meaning (DESIGN.md section 1). The wasm bindings read JS objects
+// type, default, range and meaning (method.md §1). The wasm bindings read JS objects
 // through it, the native CLI reads `--kebab-name value` through it, and the TypeScript types,
 // defaults and validation of the npm package are generated from param_schema_json()
 // (tools/gen-params.mjs; a test checks the generated file against the module).
@@ -19,7 +19,7 @@
 
 namespace supercolor {
 
-// Every parameter of DESIGN.md section 1 with its default.
+// Every parameter of method.md §1 with its default.
 struct Params {
   SlicParams slic;  // K (0 = round(3 sqrt(n))), m = 10, 10 iterations
   std::vector<std::string> layers = {"relu1_2"};
@@ -27,7 +27,7 @@ struct Params {
   FusionParams fusion;        // delta_s 10, delta_c 0.1, eps 1e-4, sigma_g adaptive, radius 0.3
   RegrainMode regrain_mode = RegrainMode::kRobust;
   RegrainParams regrain;  // smoothness 1, iterations 4,16,32,64,64,64
-  // Working resolution (DESIGN.md 1.9): images above this many megapixels (10^6 px) are
+  // Working resolution (method.md §1.9): images above this many megapixels (10^6 px) are
   // analysed (stages 1-6) on an antialiased reduction to it, and the transfer is carried to full
   // resolution; +infinity analyses at full resolution.
   double analysis_megapixels = 1.5;

@@ -255,7 +255,7 @@ void Pipeline::match() {
   combined_channels_ = 0;
   for (int c : channels) combined_channels_ += c;
 
-  // Ibar_R(j): mean RGB of each reference superpixel (DESIGN.md 1.5).
+  // Ibar_R(j): mean RGB of each reference superpixel (method.md §1.5).
   const SuperpixelStats& reference_stats = stats_[side_index(Side::kReference)];
   std::vector<float> reference_rgb(reference_stats.mean_rgb.begin(),
                                    reference_stats.mean_rgb.end());
@@ -310,7 +310,7 @@ void Pipeline::finish() {
   out = regrain_with_mode(params_.regrain_mode, target_, fused_, params_.regrain,
                           context(Stage::kRegrain));
   if (regrains) report(Stage::kRegrain, 1.0);
-  for (float& v : out.rgb) v = std::min(1.0f, std::max(0.0f, v));  // DESIGN.md 1.8
+  for (float& v : out.rgb) v = std::min(1.0f, std::max(0.0f, v));  // method.md §1.8
   result_ = std::move(out);
   done_ = Done::kFinish;
 }

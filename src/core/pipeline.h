@@ -1,10 +1,10 @@
-// The method's stages together (DESIGN.md section 2):
+// The method's stages together (method.md §2):
 //   reduce to the working size -> segment -> feature tiles (streamed in by the caller) -> match
 //   -> fuse -> regrain -> upsample to full resolution.
 // Each stage can also be called alone through its own header; Pipeline holds the state between
 // stages so the JS side can stream CNN tiles into it.
 //
-// Working resolution (DESIGN.md 1.9): an image with more than params.analysis_megapixels * 1e6
+// Working resolution (method.md §1.9): an image with more than params.analysis_megapixels * 1e6
 // pixels is analysed (segment .. regrain) on its area-averaged reduction (resample.h); the
 // result is carried to the full-resolution target by a local affine colour model (upsample.h).
 // An image at or below the working size is analysed as it is, so its output is exactly the

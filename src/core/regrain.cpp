@@ -1,4 +1,4 @@
-// Re-graining (Pitie et al. 2005; DESIGN.md 1.7), as in Pitie's regrain.m and its widely used
+// Re-graining (Pitie et al. 2005; method.md §1.7), as in Pitie's regrain.m and its widely used
 // Python transcription.
 //
 // J minimises sum phi |grad J - grad I0|^2 + psi |J - I1|^2 (I0 the target, I1 the fused

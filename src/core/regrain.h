@@ -1,4 +1,4 @@
-// Re-graining (DESIGN.md 1.7): keep the colours of `fused`, the gradients of `target`.
+// Re-graining (method.md §1.7): keep the colours of `fused`, the gradients of `target`.
 // Two solvers: Pitie et al.'s scheme, exactly as in regrain.m (`regrain`), and a robust variant
 // (`regrain_robust`, regrain_robust.cpp) that fixes its faults on grey references, flat and small
 // targets and dark references (issue 9).

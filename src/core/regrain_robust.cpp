@@ -6,7 +6,7 @@
 //   sum_p psi_p (J_c(p) - I1_c(p))^2 + sum_{p~q} phi_pq (J_c(p) - J_c(q) - g_c(p,q))^2,
 //   g_c(p,q) = k_c(p,q) (I0_c(p) - I0_c(q)),
 // I0 the target, I1 the fused image, p~q the 4-neighbour pairs inside the image. Against Pitie's
-// energy (regrain.m; DESIGN.md 1.7) it changes, fault by fault:
+// energy (regrain.m; method.md §1.7) it changes, fault by fault:
 //  * Grey reference. Channels Y = (R+G+B)/3, C1 = R-G, C2 = (R+G)/2-B (linear; C1 = C2 = 0
 //    exactly when R = G = B). Chroma detail is followed only as far as the fused image has
 //    chroma: k_C = min(1, |C(I1)| / (|C(I0)| + 0.02)). A grey I1 has k_C = 0 and I1_C = 0, so

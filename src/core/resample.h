@@ -1,4 +1,4 @@
-// Working resolution (DESIGN.md 1.9): the size an image is analysed at, and the antialiased
+// Working resolution (method.md §1.9): the size an image is analysed at, and the antialiased
 // reduction to it.
 #pragma once
 
@@ -20,7 +20,7 @@ ImageSize working_size(int width, int height, double max_pixels);
 // Antialiased reduction by area averaging: each output pixel is the mean of the source area it
 // covers, source pixels counted by their fractional overlap (the "pixel mixing" / OpenCV
 // INTER_AREA filter, a box prefilter matched to the scale). Values are sRGB-encoded levels
-// averaged as they are, as the method works on sRGB-encoded values (DESIGN.md 1.6).
+// averaged as they are, as the method works on sRGB-encoded values (method.md §1.6).
 // size must not exceed the source's on either side. Output: float RGB in [0,1] (8-bit input is
 // divided by 255). Throws Error(kInvalidArgument) for a size outside [1, source size].
 RgbImage area_reduce(const Rgba8Image& source, ImageSize size, const Context& ctx);

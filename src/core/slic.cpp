@@ -1,6 +1,6 @@
 // SLIC superpixels: Achanta, Shaji, Smith, Lucchi, Fua, Susstrunk, "SLIC superpixels compared to
 // state-of-the-art superpixel methods", IEEE TPAMI 34(11), 2012 -- the paper's [1], with the
-// parameters of DESIGN.md section 1.1 (K = 3 sqrt(n), m = 10, 10 iterations, connectivity
+// parameters of method.md §1.1 (K = 3 sqrt(n), m = 10, 10 iterations, connectivity
 // enforced).
 //
 // Determinism: every parallel step works on row chunks whose boundaries depend only on the
@@ -404,7 +404,7 @@ int enforce_connectivity(std::vector<int32_t>& labels, int width, int grid_count
 
 int slic_requested_superpixels(const SlicParams& params, long long pixel_count) {
   if (params.superpixels != 0) return params.superpixels;
-  // DESIGN.md 1.1 / paper section 4.1: K = 3 sqrt(n), at most one superpixel per pixel (tiny
+  // method.md §1.1 / paper section 4.1: K = 3 sqrt(n), at most one superpixel per pixel (tiny
   // images) and at least one.
   const long long k =
       std::llround(3.0 * std::sqrt(static_cast<double>(std::max(pixel_count, 0LL))));

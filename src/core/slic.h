@@ -1,4 +1,4 @@
-// SLIC superpixels (Achanta et al. 2012) in CIELab, as DESIGN.md section 1.1 fixes them.
+// SLIC superpixels (Achanta et al. 2012) in CIELab, as method.md §1.1 fixes them.
 #pragma once
 
 #include "image.h"

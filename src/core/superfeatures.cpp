@@ -1,5 +1,5 @@
 // Per-superpixel statistics and streaming super-feature pooling (paper section 3.1,
-// DESIGN.md 1.3 and 1.6).
+// method.md §1.3 and 1.6).
 #include "superfeatures.h"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Per-superpixel statistics and super-features (paper section 3.1, DESIGN.md 1.3 and 1.6).
+// Per-superpixel statistics and super-features (paper section 3.1, method.md §1.3 and 1.6).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Carrying a transfer computed at the working resolution to the full-resolution target
-// (DESIGN.md 1.9), edge-aware: a local affine colour model fitted at the working size and
+// (method.md §1.9), edge-aware: a local affine colour model fitted at the working size and
 // applied at full size -- the guided filter (He, Sun, Tang, "Guided image filtering", TPAMI 2013,
 // eq. 14-16 with a colour guide) used as in the fast guided filter (He, Sun, 2015): coefficients
 // are computed on the reduced pair and bilinearly upsampled, then applied to the full-resolution

@@ -1,4 +1,4 @@
-// Embind bindings of the core and io (DESIGN.md section 2): thin, no logic of the method.
+// Embind bindings of the core and io (method.md §2): thin, no logic of the method.
 //
 // What lives here: conversion between JS values and the core's types (typed arrays are copied
 // in and out, never exposed as views of the wasm heap), checks that keep those copies inside

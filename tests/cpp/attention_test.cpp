@@ -1,4 +1,4 @@
-// Attention (paper eq. 1-2) and direct matching (DESIGN.md 1.4-1.5) against a float64
+// Attention (paper eq. 1-2) and direct matching (method.md §1.4-1.5) against a float64
 // brute-force evaluation of the definition.
 #include "core/attention.h"
 

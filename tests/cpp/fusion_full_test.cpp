@@ -1,4 +1,4 @@
-// Colour fusion at full size on every test pair (DESIGN.md 1.6): the fast path against a plain
+// Colour fusion at full size on every test pair (method.md §1.6): the fast path against a plain
 // float64 evaluation of the definition, for fusionRadius 0.3 and infinity, adaptive and fixed
 // sigma_g. Prints the largest error and the fast / brute-force time ratio of each pair.
 #include <gtest/gtest.h>
@@ -26,7 +26,7 @@ namespace supercolor {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
-constexpr double kTolerance = 0.5 / 255.0;  // DESIGN 1.6
+constexpr double kTolerance = 0.5 / 255.0;  // method.md §1.6
 constexpr int kThreads = 2;
 
 struct Config {

@@ -1,4 +1,4 @@
-// Colour fusion (DESIGN.md 1.6, paper eq. 3-6): the fast float path against a plain float64
+// Colour fusion (method.md §1.6, paper eq. 3-6): the fast float path against a plain float64
 // evaluation of the definition, plus invariants and parameter validation.
 #include "core/fusion.h"
 
@@ -24,7 +24,7 @@ namespace supercolor {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
-constexpr double kTolerance = 0.5 / 255.0;  // DESIGN 1.6: within 0.5/255 of float64
+constexpr double kTolerance = 0.5 / 255.0;  // method.md §1.6: within 0.5/255 of float64
 
 // Voronoi label map of `count` distinct random seed pixels (every label is used: each seed's
 // own pixel is nearest to it).

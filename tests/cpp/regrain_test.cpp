@@ -1,4 +1,4 @@
-// Re-graining (DESIGN.md 1.7): the float32 multiscale solver against a plain float64
+// Re-graining (method.md §1.7): the float32 multiscale solver against a plain float64
 // transcription of Pitie's scheme, plus its intended effect and parameter validation.
 #include "core/regrain.h"
 

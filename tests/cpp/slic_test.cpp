@@ -1,4 +1,4 @@
-// SLIC (DESIGN.md 1.1): label invariants, superpixel count on the test photos, determinism across
+// SLIC (method.md §1.1): label invariants, superpixel count on the test photos, determinism across
 // thread counts, boundary adherence against a regular grid, agreement with a naive
 // implementation, parameter validation, cancellation.
 

@@ -1,4 +1,4 @@
-// Super-features and superpixel statistics (DESIGN.md 1.3, 1.6) against float64 brute-force
+// Super-features and superpixel statistics (method.md §1.3, 1.6) against float64 brute-force
 // evaluations of their definitions.
 #include "core/superfeatures.h"
 

@@ -1,4 +1,4 @@
-// Benchmark of colour fusion (DESIGN.md 1.6): today's kernel against the one it replaced,
+// Benchmark of colour fusion (method.md §1.6): today's kernel against the one it replaced,
 // side by side in one run, at about 1 MP, plus the largest error of each against the float64
 // definition (tools/native/fusion_reference). Prints, never asserts.
 //
@@ -270,7 +270,7 @@ void fuse_group(NeighbourBlock& block, const PixelGroup& group, float fixed_inve
   float sums[4 * kLanes];
   group_distances(block.count, block.rows.data(), &group, block.distances.data(), min_distance);
   for (int l = 0; l < kLanes; ++l) {
-    // Adaptive bandwidth sigma_g(p) = D_min + 1e-5 (DESIGN 1.6), in double so that 1e-5 is
+    // Adaptive bandwidth sigma_g(p) = D_min + 1e-5 (method.md §1.6), in double so that 1e-5 is
     // not lost next to a large D_min.
     const double inverse =
         fixed_inverse_sigma > 0.0f ? fixed_inverse_sigma : 1.0 / (double(min_distance[l]) + 1e-5);

@@ -1,4 +1,4 @@
-// REFERENCE ONLY: a plain float64 evaluation of the colour-fusion definition (DESIGN.md 1.6,
+// REFERENCE ONLY: a plain float64 evaluation of the colour-fusion definition (method.md §1.6,
 // paper eq. 3-6), literal and slow, for tests and benchmarks of the fast implementation.
 #pragma once
 

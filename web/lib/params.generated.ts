@@ -16,7 +16,7 @@ export interface ParamSpec {
   doc: string;
 }
 
-/** The method's parameters; every one is optional and defaults to DESIGN (docs/method.md). */
+/** The method's parameters; every one is optional and defaults to docs/method.md. */
 export interface TransferParams {
   /** SLIC superpixels K requested per image; 0 = round(3*sqrt(H*W)) (method.md §1.1) (default 0). */
   superpixels?: number;

@@ -94,7 +94,7 @@ export function resolveParams(params: TransferParams = {}): ResolvedParams {
   return resolved as unknown as ResolvedParams;
 }
 
-/** SLIC's K requested for an image of n pixels (DESIGN.md 1.1: round(3·√n) when superpixels is 0). */
+/** SLIC's K requested for an image of n pixels (method.md §1.1: round(3·√n) when superpixels is 0). */
 export function requestedSuperpixels(params: Pick<ResolvedParams, 'superpixels'>, pixels: number): number {
   return params.superpixels > 0 ? params.superpixels : Math.round(3 * Math.sqrt(pixels));
 }

@@ -4,7 +4,7 @@ import type { CoreErrorCode, TransferParams } from './params.generated.js';
 
 export type { TransferParams, ResolvedParams, ParamSpec } from './params.generated.js';
 
-/** VGG-19 layers whose features can be matched (DESIGN.md 1.2; the choices of `layers`). */
+/** VGG-19 layers whose features can be matched (method.md §1.2; the choices of `layers`). */
 export type LayerName = NonNullable<TransferParams['layers']>[number];
 
 /** 8-bit RGBA pixels, row-major, no padding (the shape of ImageData). */

@@ -13,7 +13,7 @@ export const VGG19_EARLY = Object.freeze([
   { op: 'conv', name: 'relu3_1', tensor: 'block3_conv1', in: 128, out: 256 },
 ]);
 
-/** The layers a user may request (DESIGN.md 1.2), shallowest first. */
+/** The layers a user may request (method.md §1.2), shallowest first. */
 export const FEATURE_LAYERS = Object.freeze(['relu1_2', 'relu2_1', 'relu2_2', 'relu3_1']);
 
 /** Caffe preprocessing of the weights: BGR, 0..255, minus this mean (B, G, R). */
