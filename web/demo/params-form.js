@@ -12,7 +12,7 @@ export const fields = {
   deltaC: /** @type {HTMLInputElement} */ ($('p-deltaC')),
   sigmaG: /** @type {HTMLInputElement} */ ($('p-sigmaG')),
   sigmaAdaptive: /** @type {HTMLInputElement} */ ($('p-sigmaG-adaptive')),
-  regrain: /** @type {HTMLInputElement} */ ($('p-regrain')),
+  regrain: /** @type {HTMLSelectElement} */ ($('p-regrain')),
   strength: /** @type {HTMLInputElement} */ ($('p-strength')),
   preserveLuminance: /** @type {HTMLInputElement} */ ($('p-preserveLuminance')),
   maxSide: /** @type {HTMLSelectElement} */ ($('p-maxSide')),
@@ -35,7 +35,7 @@ export function resetParams() {
   for (const box of form.querySelectorAll('input[name=layers]')) {
     /** @type {HTMLInputElement} */ (box).checked = DEFAULTS.layers.includes(/** @type {HTMLInputElement} */ (box).value);
   }
-  fields.regrain.checked = DEFAULTS.regrain;
+  fields.regrain.value = DEFAULTS.regrain;
   $('field-strength').hidden = !HAS.strength;
   $('field-preserveLuminance').hidden = !HAS.preserveLuminance;
   if (HAS.strength) fields.strength.value = String(DEFAULTS.strength);
@@ -79,7 +79,7 @@ export function readParams() {
   const layers = [...form.querySelectorAll('input[name=layers]:checked')].map((box) => /** @type {HTMLInputElement} */ (box).value);
   if (layers.length === 0) throw new ParamError('Choose at least one VGG-19 layer.');
   params.layers = layers;
-  params.regrain = fields.regrain.checked;
+  params.regrain = /** @type {'robust' | 'pitie' | 'none'} */ (fields.regrain.value);
   if (HAS.strength) params.strength = Number(fields.strength.value);
   if (HAS.preserveLuminance) params.preserveLuminance = fields.preserveLuminance.checked;
   return params;
@@ -112,7 +112,7 @@ export function updateParamsSummary() {
   if (p.deltaC !== DEFAULTS.deltaC) changed.push(`δc = ${p.deltaC}`);
   if (p.sigmaG !== DEFAULTS.sigmaG) changed.push(`σg = ${p.sigmaG}`);
   if (p.layers.join() !== DEFAULTS.layers.join()) changed.push(p.layers.join(' + '));
-  if (p.regrain !== DEFAULTS.regrain) changed.push('no regrain');
+  if (p.regrain !== DEFAULTS.regrain) changed.push(`regrain ${p.regrain}`);
   if (HAS.strength && p.strength !== DEFAULTS.strength) changed.push(`strength ${Math.round(p.strength * 100)}%`);
   if (HAS.preserveLuminance && p.preserveLuminance !== DEFAULTS.preserveLuminance) changed.push(p.preserveLuminance ? 'luminance kept' : 'luminance changed');
   if (fields.maxSide.value !== '0') changed.push(`≤ ${fields.maxSide.value} px`);
