@@ -685,7 +685,7 @@ describe('demo page: photos, runs and results that stay in step (issue 13)', () 
     const next = await page.evaluate(async () => {
       const size = 64;
       const data = new Uint8ClampedArray(4 * size * size).map((_, i) => (i % 4 === 3 ? 255 : (i * 37) % 256));
-      const r = await window.__supercolor.engine.transfer({ data, width: size, height: size }, { data: data.slice().reverse(), width: size, height: size }, { regrain: false });
+      const r = await window.__supercolor.engine.transfer({ data, width: size, height: size }, { data: data.slice().reverse(), width: size, height: size }, { regrain: 'none' });
       return r.backend;
     });
     figures.memoryRelease = { run: backend.memoryBytes, afterRelease: next.memoryBytes, generations: [backend.workerGeneration, next.workerGeneration] };
