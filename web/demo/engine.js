@@ -96,7 +96,7 @@ export function warmUp({ force = false, onStart = () => {} } = {}) {
   state.warmup = { state: 'running' };
   onStart();
   const t0 = performance.now();
-  engine.transfer(image, { ...image, data: data.slice() }, { layers, regrain: false }).then(
+  engine.transfer(image, { ...image, data: data.slice() }, { layers, regrain: 'none' }).then(
     (result) => {
       state.warmup = { state: 'done', ms: performance.now() - t0 };
       noteFeatures(engine, result.backend.features);
