@@ -62,7 +62,8 @@ function afterPixels(result, mode) {
   if (mode === 'result' || !i) return result.data;
   if (!converted.has(mode)) {
     const source = mode === 'direct' ? i.direct : i.fused;
-    converted.set(mode, floatRgbToRgba(source, result.width, result.height, i.targetRgba.data));
+    // Intermediates are at the working resolution (the target's analysed size).
+    converted.set(mode, floatRgbToRgba(source, i.targetRgba.width, i.targetRgba.height, i.targetRgba.data));
   }
   return converted.get(mode);
 }
@@ -70,7 +71,9 @@ function afterPixels(result, mode) {
 function renderAfter() {
   const result = state.lastResult;
   if (!result) return;
-  putRgba(canvas('after-canvas'), afterPixels(result, state.afterMode), result.width, result.height);
+  const i = result.intermediates;
+  const [w, h] = state.afterMode === 'result' || !i ? [result.width, result.height] : [i.targetRgba.width, i.targetRgba.height];
+  putRgba(canvas('after-canvas'), afterPixels(result, state.afterMode), w, h);
   const names = { result: 'after', direct: 'direct matching', fused: 'before regrain' };
   $('after-tag').textContent = names[state.afterMode];
   $('after-canvas').setAttribute('aria-label', state.afterMode === 'result' ? 'Recoloured result' : state.afterMode === 'direct' ? 'Direct matching: each target superpixel painted with c(i)' : 'Fused colours before regrain');
@@ -86,8 +89,8 @@ export function renderBoundaries() {
     overlays.forEach(clearCanvas);
     return;
   }
-  drawBoundaries(overlays[0], i.labelsTarget, result.width, result.height);
-  drawBoundaries(overlays[1], i.labelsTarget, result.width, result.height);
+  drawBoundaries(overlays[0], i.labelsTarget, i.targetRgba.width, i.targetRgba.height);
+  drawBoundaries(overlays[1], i.labelsTarget, i.targetRgba.width, i.targetRgba.height);
   drawBoundaries(overlays[2], i.labelsReference, i.referenceRgba.width, i.referenceRgba.height);
 }
 
@@ -187,7 +190,7 @@ export async function showResult(result, run) {
   const firstShown = section.hidden;
   section.hidden = false;
   // Before = the exact pixels the method used; reference likewise.
-  if (i) {
+  if (i && i.targetRgba.width === result.width && i.targetRgba.height === result.height) {
     putRgba(canvas('before-canvas'), i.targetRgba.data, i.targetRgba.width, i.targetRgba.height);
     putRgba(canvas('reference-canvas'), i.referenceRgba.data, i.referenceRgba.width, i.referenceRgba.height);
   } else {
