@@ -199,12 +199,13 @@ describe('errors', () => {
     });
   }
 
-  test('an output that cannot be written: exit 4, nothing left behind', async () => {
+  test('an output that cannot be written: refused before any work, or exit 4, nothing left behind', async () => {
+    // An output path that is a folder is known before the transfer: refused at once.
     const dir = path.join(work, 'a-folder.png');
     mkdirSync(dir);
     const result = await cli([files.target, files.reference, '-o', dir]);
-    assert.equal(result.code, EXIT.output, result.stderr);
-    assert.match(result.stderr, /cannot write/);
+    assert.equal(result.code, EXIT.usage, result.stderr);
+    assert.match(result.stderr, /existing folder/);
     assert.ok(statSync(dir).isDirectory());
     noTemporaries(work);
 
