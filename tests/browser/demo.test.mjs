@@ -295,6 +295,17 @@ describe('demo page on a host with COOP/COEP', () => {
     assert.match(download.suggestedFilename(), /supercolor\.png$/);
   });
 
+  test('"Download .cube" gives the 3D LUT of the transfer, with its fit error shown', async () => {
+    assert.match(await page.locator('#lut-fit').innerText(), /ΔE2000 \d/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#lut-button')]);
+    const file = join(ARTIFACTS, 'download.cube');
+    await download.saveAs(file);
+    const text = await (await import('node:fs/promises')).readFile(file, 'utf8');
+    assert.match(text, /^LUT_3D_SIZE 33$/m);
+    assert.equal(text.split('\n').filter((l) => /^[-0-9.]+ [-0-9.]+ [-0-9.]+$/.test(l)).length, 33 ** 3);
+    assert.match(download.suggestedFilename(), /supercolor\.cube$/);
+  });
+
   test('cancel during a run leaves the page usable; a second run succeeds', async () => {
     const runsBefore = await page.evaluate(() => window.__supercolor.runs);
     await page.click('#run-button');

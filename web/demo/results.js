@@ -227,6 +227,8 @@ export async function showResult(result, run) {
   attention.clear();
   if (!i?.attention) attentionToggle.checked = false;
   /** @type {HTMLButtonElement} */ ($('download-button')).disabled = false;
+  /** @type {HTMLButtonElement} */ ($('lut-button')).disabled = !result.lut;
+  $('lut-fit').textContent = result.lut ? `3D LUT ${result.lut.size}³ reproduces it to ΔE2000 ${result.lut.meanDeltaE2000.toFixed(1)} on average (95 % within ${result.lut.p95DeltaE2000.toFixed(1)})` : '';
   requestAnimationFrame(() => {
     renderBoundaries();
     renderAttention();
@@ -250,8 +252,9 @@ export function clearResult() {
     canvas(id).width = 0;
     canvas(id).height = 0;
   }
-  for (const id of ['compare-caption', 'reference-caption', 'result-summary', 'attention-info']) $(id).textContent = '';
+  for (const id of ['compare-caption', 'reference-caption', 'result-summary', 'attention-info', 'lut-fit']) $(id).textContent = '';
   /** @type {HTMLButtonElement} */ ($('download-button')).disabled = true;
+  /** @type {HTMLButtonElement} */ ($('lut-button')).disabled = true;
   /** @type {HTMLInputElement} */ ($('attention-toggle')).checked = false;
   $('attention-panel').hidden = true;
 }
@@ -284,6 +287,20 @@ async function download() {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+/** The result's 3D LUT as a .cube file (to reuse the look in video editors, ffmpeg, …). */
+function downloadLut() {
+  const lut = state.lastResult?.lut;
+  if (!lut) return;
+  const url = URL.createObjectURL(new Blob([lut.cube], { type: 'text/plain' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = downloadName(state.lastRun, 'png').replace(/\.png$/, '.cube');
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 function showQuality() {
   const { format } = downloadFormat();
   $('download-quality-field').hidden = format !== 'jpeg';
@@ -294,6 +311,7 @@ function showQuality() {
 export function wireResults() {
   wireCompare();
   $('download-button').addEventListener('click', () => void download());
+  $('lut-button').addEventListener('click', downloadLut);
   $('download-format').addEventListener('change', showQuality);
   $('download-quality').addEventListener('input', showQuality);
   showQuality();

@@ -91,7 +91,8 @@ export async function run({ auto = false } = {}) {
   try {
     engine = await startEngine();
     const [target, reference] = await Promise.all([prepareInput(inputs.target), prepareInput(inputs.reference)]);
-    const transfer = engine.transfer(target.image, reference.image, params, { signal: controller.signal, intermediates: wantIntermediates, onProgress: (p) => progress.update(p) });
+    // Every run also fits the 3D LUT of its transfer (a fraction of a second at the working size) for the .cube download.
+    const transfer = engine.transfer(target.image, reference.image, params, { signal: controller.signal, intermediates: wantIntermediates, lut: { size: 33 }, onProgress: (p) => progress.update(p) });
     transfer.catch(() => undefined);
     // Cancel takes effect at once, even while the engine is still busy warming up.
     const aborted = new Promise((_, reject) => {
