@@ -727,7 +727,7 @@ describe('demo page: photos, runs and results that stay in step (issue 13)', () 
       const { ms, error } = await runAndWait(page);
       clearInterval(poll);
       assert.equal(error, null, JSON.stringify(error));
-      figures.largeRun = { ms, labels: labels.filter((t, i) => i % 5 === 0), labelsDuringFusion: labels.filter((t) => /^(Fusing|Regrain|Carrying)/.test(t)).slice(0, 12), announced: await page.evaluate(() => window.__announced) };
+      figures.largeRun = { ms, labels, labelsDuringFusion: labels.filter((t) => /^(Fusing|Regrain|Carrying)/.test(t)).slice(0, 12), announced: await page.evaluate(() => window.__announced) };
       const backend = await page.evaluate(() => window.__supercolor.lastResult.backend);
       events = await page.evaluate(() => window.__supercolor.progressLog);
       figures.largeRun.backend = backend;

@@ -243,9 +243,16 @@ describe('errors', () => {
 
   test('SIGINT stops a run with exit 130 and writes nothing', async () => {
     const output = path.join(work, 'interrupted.png');
-    // A slow run (literal eq. 4 over every superpixel), interrupted once the CLI has surely
-    // installed its handler (module loading takes a few hundred ms, more on a loaded machine).
-    const child = spawn(process.execPath, [CLI, path.join(KODAK_PAIR, 'target.png'), path.join(KODAK_PAIR, 'reference.png'), '-o', output, '--fusion-radius', 'inf', '--regrain-iterations', '64,64,64,64,64,64'], { cwd: work });
+    // A slow run (a 6 MP target analysed at full resolution), interrupted once the CLI has
+    // surely installed its handler (module loading takes a few hundred ms, more on a loaded
+    // machine).
+    const small = await decodeImage(new Uint8Array(readFileSync(path.join(KODAK_PAIR, 'target.png'))));
+    const [w, h] = [small.width * 4, small.height * 4];
+    const big = new Uint8Array(4 * w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) big.set(small.data.subarray(4 * ((y >> 2) * small.width + (x >> 2)), 4 * ((y >> 2) * small.width + (x >> 2)) + 4), 4 * (y * w + x));
+    const bigFile = path.join(work, 'big-target.png');
+    writeFileSync(bigFile, await encodePng({ data: big, width: w, height: h }));
+    const child = spawn(process.execPath, [CLI, bigFile, path.join(KODAK_PAIR, 'reference.png'), '-o', output, '--analysis-size', 'full'], { cwd: work });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     setTimeout(() => child.kill('SIGINT'), 2000);
