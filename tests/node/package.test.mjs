@@ -171,7 +171,23 @@ describe('end to end', () => {
           await session.release();
         }
         const out = path.join(work, `${key}_native.png`);
-        await execFileAsync(NATIVE, [pair.targetFile, pair.referenceFile, '-o', out, '--threads', '2', '--layers', layers.join(','), '--features-target', dirT, '--features-reference', dirR]);
+        const fusedFile = path.join(work, `${key}_fused.npy`);
+        await execFileAsync(NATIVE, [pair.targetFile, pair.referenceFile, '-o', out, '--threads', '2', '--layers', layers.join(','), '--features-target', dirT, '--features-reference', dirR, '--fused-npy', fusedFile]);
+        // The wasm fusion kernel (SIMD128) against the native one (SSE2) on the same inputs, in
+        // float: the native kernel is within 0.0065/255 of the float64 definition on every pair
+        // (tests/cpp/fusion_full_test.cpp), so 0.4/255 here keeps wasm within 0.5/255 of it.
+        if (layers.length === 1) {
+          const { intermediates } = await ctThreads.transfer(pair.target, pair.reference, { layers }, { intermediates: true });
+          const npy = readFileSync(fusedFile);
+          const headerLength = npy.readUInt16LE(8);
+          const planes = new Float32Array(new Uint8Array(npy.subarray(10 + headerLength)).buffer);
+          const n = pair.target.width * pair.target.height;
+          assert.equal(planes.length, 3 * n);
+          let worst = 0;
+          for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(intermediates.fused[3 * p + c] - planes[c * n + p]));
+          t.diagnostic(`${key}: fused image, wasm vs native kernel: max ${(worst * 255).toFixed(4)}/255`);
+          assert.ok(worst <= 0.4 / 255, `${key}: wasm and native fusion differ by ${worst * 255}/255`);
+        }
         const native = await loadImage(out);
         assert.equal(native.width, pair.target.width);
         assert.equal(native.height, pair.target.height);
