@@ -731,6 +731,13 @@ describe('demo page: photos, runs and results that stay in step (issue 13)', () 
       const backend = await page.evaluate(() => window.__supercolor.lastResult.backend);
       events = await page.evaluate(() => window.__supercolor.progressLog);
       figures.largeRun.backend = backend;
+      figures.largeRun.previews = await page.evaluate(() => window.__supercolor.previewsShown ?? 0);
+      figures.largeRun.previewHiddenAfter = await page.locator('#preview').isHidden();
+    });
+
+    test('the working-resolution preview is shown during the run, then gives way to the result', () => {
+      assert.ok(figures.largeRun.previews >= 1, 'a preview was drawn (the 3 MP target is analysed at 1.5 MP)');
+      assert.equal(figures.largeRun.previewHiddenAfter, true);
     });
 
     test('progress events during fusion and regrain include fractions strictly between 0 and 1', () => {

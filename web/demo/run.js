@@ -1,7 +1,7 @@
 // A run: from Recolour to a result shown with the run it came from. The photo boxes are locked
 // meanwhile, focus moves to Cancel and back to Recolour, and a parameter changed after a first
 // result runs again by itself (debounced; after the run in progress, never cancelling it).
-import { bitmapPixels } from './images.js';
+import { bitmapPixels, putRgba } from './images.js';
 import { noteFeatures, startEngine, warmUp } from './engine.js';
 import { ParamError, fields, readParams, readParamsQuiet, workingSize } from './params-form.js';
 import { setPickersLocked } from './pickers.js';
@@ -92,14 +92,24 @@ export async function run({ auto = false } = {}) {
     engine = await startEngine();
     const [target, reference] = await Promise.all([prepareInput(inputs.target), prepareInput(inputs.reference)]);
     // Every run also fits the 3D LUT of its transfer (a fraction of a second at the working size) for the .cube download.
-    const transfer = engine.transfer(target.image, reference.image, params, { signal: controller.signal, intermediates: wantIntermediates, lut: { size: 33 }, onProgress: (p) => progress.update(p) });
+    // A large photo is analysed at the working resolution: its result is shown at once, while
+    // the package carries it to full size.
+    const onPreview = (preview) => {
+      putRgba(/** @type {HTMLCanvasElement} */ ($('preview-canvas')), preview.data, preview.width, preview.height);
+      $('preview-caption').textContent = `Preview at ${preview.width}×${preview.height} — making the full-size result…`;
+      $('preview').hidden = false;
+      state.previewsShown = (state.previewsShown ?? 0) + 1;
+    };
+    const transfer = engine.transfer(target.image, reference.image, params, { signal: controller.signal, intermediates: wantIntermediates, lut: { size: 33 }, onProgress: (p) => progress.update(p), onPreview });
     transfer.catch(() => undefined);
     // Cancel takes effect at once, even while the engine is still busy warming up.
     const aborted = new Promise((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(new DOMException('the transfer was cancelled', 'AbortError')), { once: true });
     });
     aborted.catch(() => undefined);
-    const result = await Promise.race([transfer, aborted]);
+    const result = await Promise.race([transfer, aborted]).finally(() => {
+      $('preview').hidden = true;
+    });
     const total = performance.now() - started;
     noteFeatures(engine, result.backend.features);
     if (inputs.target !== state.inputs.target || inputs.reference !== state.inputs.reference) {
