@@ -122,6 +122,25 @@ Rgba8Image decode_image(const uint8_t* data, std::size_t size) {
     throw Error(ErrorCode::kImageTooLarge, "encoded image is larger than 2 GB");
   }
   int width = 0, height = 0, channels = 0;
+  // A PNG's size is in its IHDR chunk (PNG spec 11.2.2: signature, then IHDR with width and
+  // height as big-endian uint32 at bytes 16-23). stb refuses huge ones as "corrupt"; they are
+  // images too large, so they are told apart here first.
+  static const uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (size >= 24 && std::equal(kPngSignature, kPngSignature + 8, data)) {
+    const auto be32 = [&](std::size_t at) {
+      return (uint32_t(data[at]) << 24) | (uint32_t(data[at + 1]) << 16) |
+             (uint32_t(data[at + 2]) << 8) | uint32_t(data[at + 3]);
+    };
+    const uint32_t png_width = be32(16), png_height = be32(20);
+    if (png_width > uint32_t(kMaxImageSide) || png_height > uint32_t(kMaxImageSide) ||
+        static_cast<unsigned long long>(png_width) * png_height >
+            static_cast<unsigned long long>(kMaxImagePixels)) {
+      throw Error(ErrorCode::kImageTooLarge, "image is too large (" + std::to_string(png_width) +
+                                                 "x" + std::to_string(png_height) + "; at most " +
+                                                 std::to_string(kMaxImageSide) + " px a side and " +
+                                                 std::to_string(kMaxImagePixels) + " px in all)");
+    }
+  }
   if (!stbi_info_from_memory(data, static_cast<int>(size), &width, &height, &channels)) {
     throw Error(ErrorCode::kDecodeFailed,
                 std::string("not a decodable image: ") + stbi_failure_reason());
