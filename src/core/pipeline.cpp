@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "error.h"
 #include "layers.h"
@@ -52,45 +53,56 @@ ImageSize analysis_size(const Params& params, int width, int height, const char*
 
 }  // namespace
 
-Pipeline::Pipeline(const Params& params, Rgba8Image target, Rgba8Image reference)
-    : params_(params) {
-  validate_params(params_);
+namespace {
+
+bool is_own_size(ImageSize size, int width, int height) {
+  return size.width == width && size.height == height;
+}
+
+// Validates the parameters and both images (either type); returns their analysis sizes.
+template <typename Image>
+std::pair<ImageSize, ImageSize> checked_analysis_sizes(const Params& params, const Image& target,
+                                                       const Image& reference) {
+  validate_params(params);
   validate_image(target, "target");
   validate_image(reference, "reference");
-  const ImageSize target_size = analysis_size(params_, target.width, target.height, "target");
-  const ImageSize reference_size =
-      analysis_size(params_, reference.width, reference.height, "reference");
+  return {analysis_size(params, target.width, target.height, "target"),
+          analysis_size(params, reference.width, reference.height, "reference")};
+}
+
+// The image the method analyses: at or below the working size the image itself (exactly the
+// full-resolution method), above it its area-averaged reduction.
+RgbImage analysis_image(const Rgba8Image& image, ImageSize size, const Context& ctx) {
+  return is_own_size(size, image.width, image.height) ? to_rgb(image)
+                                                      : area_reduce(image, size, ctx);
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const Params& params, Rgba8Image target, Rgba8Image reference)
+    : params_(params) {
+  const auto [target_size, reference_size] = checked_analysis_sizes(params_, target, reference);
   const Context ctx = context();
   output_width_ = target.width;
   output_height_ = target.height;
-  // At or below the working size the image is used as it is (exactly the full-resolution
-  // method); above it, its area-averaged reduction.
-  target_ =
-      target_size.width == target.width ? to_rgb(target) : area_reduce(target, target_size, ctx);
-  reference_ = reference_size.width == reference.width
-                   ? to_rgb(reference)
-                   : area_reduce(reference, reference_size, ctx);
+  target_ = analysis_image(target, target_size, ctx);
+  reference_ = analysis_image(reference, reference_size, ctx);
   full_target_rgba_ = std::move(target);
   check_analysis_sizes();
 }
 
 Pipeline::Pipeline(const Params& params, RgbImage target, RgbImage reference) : params_(params) {
-  validate_params(params_);
-  validate_image(target, "target");
-  validate_image(reference, "reference");
-  const ImageSize target_size = analysis_size(params_, target.width, target.height, "target");
-  const ImageSize reference_size =
-      analysis_size(params_, reference.width, reference.height, "reference");
+  const auto [target_size, reference_size] = checked_analysis_sizes(params_, target, reference);
   const Context ctx = context();
   output_width_ = target.width;
   output_height_ = target.height;
-  if (target_size.width == target.width) {
+  if (is_own_size(target_size, target.width, target.height)) {
     target_ = std::move(target);
   } else {
     target_ = area_reduce(target, target_size, ctx);
-    full_target_rgb_ = std::move(target);
+    full_target_rgb_ = std::move(target);  // kept for upsample()
   }
-  reference_ = reference_size.width == reference.width
+  reference_ = is_own_size(reference_size, reference.width, reference.height)
                    ? std::move(reference)
                    : area_reduce(reference, reference_size, ctx);
   check_analysis_sizes();
