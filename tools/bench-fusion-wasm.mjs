@@ -1,5 +1,5 @@
 // Fusion in wasm, two core builds side by side in one run: the stage `fuse` of the Pipeline
-// (src/wasm/bindings.cpp) timed in each, on the same ~1 MP target, so the ratio old / new of
+// (src/wasm/*_bindings.cpp) timed in each, on the same ~1 MP target, so the ratio old / new of
 // the fusion kernel can be read off. Prints, never asserts.
 //
 //   node tools/bench-fusion-wasm.mjs --old DIR [--new DIR] [--repeat N]

@@ -1,4 +1,4 @@
-// --pre-js of the supercolor module (see src/wasm/bindings.cpp, guarded()).
+// --pre-js of the supercolor module (see src/wasm/errors.h, guarded()).
 //
 // A bound C++ call never throws into JS from inside wasm: a JS exception unwinding wasm frames
 // would skip their epilogues and destructors (Emscripten 3.1.6 leaks 16+ bytes of wasm stack

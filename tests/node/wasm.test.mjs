@@ -1,4 +1,4 @@
-// The wasm module (src/wasm/bindings.cpp) in Node 20, both variants, as built by
+// The wasm module (src/wasm/*_bindings.cpp) in Node 20, both variants, as built by
 // tools/build-wasm.sh into wasm/ (or SUPERCOLOR_WASM_DIR), loaded by the package's loader
 // (dist/loader.js).
 // Run: node --test tests/node/wasm.test.mjs

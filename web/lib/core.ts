@@ -1,4 +1,4 @@
-// The supercolor core compiled to WebAssembly (src/wasm/bindings.cpp): its typed surface, and
+// The supercolor core compiled to WebAssembly (src/wasm/*_bindings.cpp): its typed surface, and
 // the loader that picks the threaded or the non-threaded build.
 import type { RgbaImage } from './types.js';
 
@@ -72,7 +72,7 @@ export interface CoreModule {
   errorCodes(): string[];
   /** The core's parameter table as JSON (src/core/params.h: param_schema_json). */
   paramSchema(): string;
-  /** Byte offset in HEAP8 of the flag every Pipeline polls (see src/wasm/bindings.cpp). */
+  /** Byte offset in HEAP8 of the flag every Pipeline polls (see src/wasm/threads.h). */
   cancelFlagAddress(): number;
   resetCancel(): void;
   /** The module's memory (a SharedArrayBuffer in the threaded build). */
