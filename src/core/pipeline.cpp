@@ -123,13 +123,18 @@ bool same_fusion(const FusionParams& a, const FusionParams& b) {
 
 Stage Pipeline::update_params(const Params& params) {
   validate_params(params);
-  if (!same_slic(params.slic, params_.slic) || params.layers != params_.layers ||
+  if (!same_slic(params.slic, params_.slic) ||
       params.analysis_megapixels != params_.analysis_megapixels) {
     return Stage::kSegment;
   }
   Stage first = Stage::kUpsample;
   Done keep = Done::kFinish;
-  if (params.attention.tau != params_.attention.tau ||
+  if (params.layers != params_.layers) {
+    // Other layers: the segmentation stays, the features are computed again into new poolers.
+    if (!reached(Done::kSegment)) return Stage::kSegment;
+    first = Stage::kFeatures;
+    keep = Done::kSegment;
+  } else if (params.attention.tau != params_.attention.tau ||
       params.attention.block_rows != params_.attention.block_rows) {
     first = Stage::kMatch;
     keep = Done::kSegment;  // the feature poolers are kept; match() pools them again
@@ -146,6 +151,7 @@ Stage Pipeline::update_params(const Params& params) {
   params_ = params;
   params_.threads = threads;
   done_ = std::min(done_, keep);
+  if (first == Stage::kFeatures) make_poolers();
   return first;
 }
 
@@ -181,6 +187,14 @@ void Pipeline::segment() {
   for (int s = 0; s < 2; ++s) {
     segmentation_[s] = std::move(segmentation[s]);
     stats_[s] = std::move(stats[s]);
+  }
+  make_poolers();
+  done_ = Done::kSegment;
+  report(Stage::kSegment, 1.0);
+}
+
+void Pipeline::make_poolers() {
+  for (int s = 0; s < 2; ++s) {
     poolers_[s].clear();
     for (const std::string& name : params_.layers) {
       const LayerInfo& layer = *find_layer(name);
@@ -191,8 +205,6 @@ void Pipeline::segment() {
     }
     superfeatures_[s].clear();
   }
-  done_ = Done::kSegment;
-  report(Stage::kSegment, 1.0);
 }
 
 const Segmentation& Pipeline::segmentation(Side side) const {

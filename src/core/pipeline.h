@@ -109,8 +109,10 @@ class Pipeline {
   // Re-runs with other parameters on the same pair reuse the stages those parameters do not
   // affect. Validates `params` (Error(kInvalidArgument), nothing changed then) and returns the
   // first stage that must run again:
-  //   kSegment  SLIC, layer or working-size parameters changed: nothing can be kept (the
-  //             caller makes a new Pipeline; this one is left as it was);
+  //   kSegment  SLIC or working-size parameters changed (or segment() never ran): nothing can
+  //             be kept (the caller makes a new Pipeline; this one is left as it was);
+  //   kFeatures layers: the segmentation is kept, every feature tile must be added again
+  //             (empty poolers for the new layers), then match() .. upsample();
   //   kMatch    tau: the features are kept, match() .. upsample() run again;
   //   kFuse     fusion parameters (delta_s, delta_c, epsilon, sigma_g, radius);
   //   kRegrain  regrain mode or settings;
@@ -170,6 +172,8 @@ class Pipeline {
   enum class Done { kNothing, kSegment, kMatch, kFuse, kFinish, kUpsample };
   Done done_ = Done::kNothing;
   bool reached(Done stage) const { return done_ >= stage; }
+  // Empty feature poolers for params_.layers over the current segmentation.
+  void make_poolers();
 
   Segmentation segmentation_[2];
   SuperpixelStats stats_[2];

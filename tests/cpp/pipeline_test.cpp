@@ -309,7 +309,7 @@ TEST(PipelineRerun, LaterStagesRerunAloneAndEqualAFreshRun) {
     if (c.first <= Stage::kRegrain) pipeline.finish();
     pipeline.upsample();
   }
-  // SLIC, layers or working size: nothing is kept, and the pipeline is left as it was.
+  // SLIC or working size: nothing is kept, and the pipeline is left as it was.
   Params slic;
   slic.slic.compactness = 20;
   EXPECT_EQ(pipeline.update_params(slic), Stage::kSegment);
@@ -320,6 +320,46 @@ TEST(PipelineRerun, LaterStagesRerunAloneAndEqualAFreshRun) {
   bad.attention.tau = -1;
   EXPECT_THROW(pipeline.update_params(bad), Error);
   EXPECT_NO_THROW(pipeline.output());
+}
+
+// Other layers keep the segmentation: update_params says kFeatures, the new layers' tiles are
+// added to fresh poolers, and the output equals a fresh run with those layers, bit for bit.
+TEST(PipelineRerun, LayersRerunFromFeaturesAndEqualAFreshRun) {
+  const Rgba8Image target = to_rgba8(test::smooth_image(96, 72, 33));
+  const Rgba8Image reference = to_rgba8(test::smooth_image(80, 64, 34));
+  const reference::Vgg19Reference vgg;
+  Pipeline pipeline(Params{}, target, reference);
+  reference::run_pipeline(pipeline, vgg, nullptr);
+  const std::vector<int32_t> labels = pipeline.segmentation(Side::kTarget).labels;
+
+  Params params;
+  params.layers = {"relu1_2", "relu2_1"};
+  ASSERT_EQ(pipeline.update_params(params), Stage::kFeatures);
+  EXPECT_FALSE(pipeline.features_complete()) << "the new layers' poolers start empty";
+  EXPECT_THROW(pipeline.match(), Error) << "match() needs every tile of the new layers";
+  std::set<std::string> stages;
+  pipeline.set_progress([&](Stage stage, double) { stages.insert(stage_name(stage)); });
+  const Context ctx{1, nullptr};
+  for (Side side : {Side::kTarget, Side::kReference}) {
+    for (std::size_t l = 0; l < params.layers.size(); ++l) {
+      const auto map = vgg.features(pipeline.image(side), params.layers[l], ctx);
+      pipeline.add_feature_tile(side, static_cast<int>(l), 0, 0, map.height, map.width,
+                                map.data.data(), std::size_t(map.width),
+                                std::size_t(map.width) * map.height);
+    }
+  }
+  pipeline.match();
+  pipeline.fuse();
+  pipeline.finish();
+  pipeline.upsample();
+  pipeline.set_progress(nullptr);
+  EXPECT_FALSE(stages.count("segment"));
+  EXPECT_TRUE(stages.count("features"));
+  EXPECT_EQ(pipeline.segmentation(Side::kTarget).labels, labels);
+
+  Pipeline fresh(params, target, reference);
+  reference::run_pipeline(fresh, vgg, nullptr);
+  EXPECT_EQ(pipeline.output().rgba, fresh.output().rgba);
 }
 
 }  // namespace

@@ -46,6 +46,19 @@ test('a later parameter re-runs from its stage only, with the pixels of a fresh 
   }
 });
 
+test('other layers keep the segmentation and give the pixels of a fresh run', async () => {
+  await run(ct, { tau: 0.05 });
+  const params = { tau: 0.05, layers: ['relu1_2', 'relu2_1'] };
+  const again = await run(ct, params);
+  assert.equal(again.result.firstStage, 'features');
+  assert.ok(!again.stages.has('segment') && again.stages.has('features'), `ran ${[...again.stages]}`);
+  const fresh = await createColorTransfer({ threads: 2, logger: () => undefined });
+  const control = await run(fresh, params);
+  await fresh.dispose();
+  assert.equal(control.result.firstStage, 'segment');
+  assert.deepEqual(again.result.data, control.result.data);
+});
+
 test('a new pair starts over', async () => {
   await run(ct, { tau: 0.05 });
   const other = await run(ct, { tau: 0.05 }, reference, target);

@@ -145,12 +145,13 @@ export async function runTransfer(
       if (stage !== 'features') onProgress(stage as Stage, fraction);
     });
     let features = cached?.features ?? { backend: 'wasm', skipped: [] as string[] };
+    if (at('segment')) {
+      t0 = now();
+      pipeline.segment();
+      timings.segment = now() - t0;
+      ctx.checkAborted();
+    }
     if (at('features')) {
-    t0 = now();
-    pipeline.segment();
-    timings.segment = now() - t0;
-    ctx.checkAborted();
-
     t0 = now();
     onProgress('features', 0);
     const session = (await sessionPromise)!;
