@@ -135,7 +135,7 @@ Stage Pipeline::update_params(const Params& params) {
     first = Stage::kFeatures;
     keep = Done::kSegment;
   } else if (params.attention.tau != params_.attention.tau ||
-      params.attention.block_rows != params_.attention.block_rows) {
+             params.attention.block_rows != params_.attention.block_rows) {
     first = Stage::kMatch;
     keep = Done::kSegment;  // the feature poolers are kept; match() pools them again
   } else if (!same_fusion(params.fusion, params_.fusion)) {
