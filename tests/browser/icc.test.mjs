@@ -5,7 +5,7 @@
 // Both go through applyLut with an identity LUT, so each is the package's own decode path. The
 // page also decodes each file without colour conversion, which shows that the profile matters
 // (else agreement would prove nothing) and how far the two JPEG decoders (libjpeg-turbo, stb)
-// differ before any colour conversion.
+// differ before any colour conversion. And an ImageData in 'display-p3' is converted to sRGB.
 //  - PNG (lossless: the colour conversions alone): within 2/255.
 //  - JPEG: the decoders alone differ by up to 2/255 (IDCT and YCbCr rounding), which the profile's
 //    dark tone curve can stretch by one level; at most 3/255, 99.9 % of values within 2/255.
@@ -44,6 +44,20 @@ const PAGE = `<!doctype html>
     context.drawImage(bitmap, 0, 0);
     const raw = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
     return { width: result.width, height: result.height, data: base64(new Uint8Array(result.data.buffer)), raw: base64(new Uint8Array(raw.buffer)), logs };
+  };
+  // A 'display-p3' ImageData given to the package, and the same pixels converted by the browser
+  // itself (putImageData onto an sRGB canvas).
+  window.displayP3 = async (cube) => {
+    const width = 64, height = 48, data = new Uint8ClampedArray(4 * width * height);
+    for (let i = 0; i < width * height; i++) data.set([40 + (i % width) * 3, 200 - (i % 37), 60 + ((i / width) | 0) * 3, 255], 4 * i);
+    const p3 = new ImageData(data, width, height, { colorSpace: 'display-p3' });
+    const ct = await createColorTransfer({ baseUrl: new URL('./pkg/', location.href).href, logger: () => undefined });
+    const result = await ct.applyLut(cube, p3);
+    ct.dispose();
+    const context = new OffscreenCanvas(width, height).getContext('2d', { colorSpace: 'srgb' });
+    context.putImageData(p3, 0, 0);
+    const browser = context.getImageData(0, 0, width, height, { colorSpace: 'srgb' }).data;
+    return { data: base64(new Uint8Array(result.data.buffer)), browser: base64(new Uint8Array(browser.buffer)), raw: base64(new Uint8Array(data.buffer)) };
   };
   window.__ready = true;
 </script>`;
@@ -104,6 +118,20 @@ describe('ICC-tagged JPEG: Node and Chromium agree', { skip }, () => {
   }
 
   const report = (t, name, r) => t.diagnostic(`${name}: Node vs Chromium max ${r.agreement.max}/255, mean ${r.agreement.mean.toFixed(3)}, ${(100 * r.agreement.within2).toFixed(3)} % within 2; decoders without conversion max ${r.decoders.max}; profile effect max ${r.profileEffect.max}, mean ${r.profileEffect.mean.toFixed(2)}`);
+
+  test('a display-p3 ImageData is converted to sRGB as the browser converts it', { timeout: 120_000 }, async (t) => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}icc.html`);
+    await page.waitForFunction(() => window.__ready === true, null, { timeout: 30_000 });
+    const r = await page.evaluate((cube) => window.displayP3(cube), IDENTITY_CUBE);
+    await page.close();
+    const [data, inBrowser, raw] = [r.data, r.browser, r.raw].map((b) => new Uint8Array(Buffer.from(b, 'base64')));
+    const agreement = rgbDifference(data, inBrowser);
+    const effect = rgbDifference(data, raw);
+    t.diagnostic(`display-p3 ImageData: package vs browser max ${agreement.max}; vs unconverted max ${effect.max}, mean ${effect.mean.toFixed(2)}`);
+    assert.ok(agreement.max <= 1, `package and browser differ by ${agreement.max}`);
+    assert.ok(effect.max >= 10, 'the conversion changes the pixels');
+  });
 
   test('PNG with an iCCP profile: within 2/255', { timeout: 120_000 }, async (t) => {
     const r = await decodeBoth('tagged.png');
