@@ -31,7 +31,7 @@ std::vector<uint8_t> inflate_zlib(const uint8_t* data, std::size_t size, std::si
   if (size > std::size_t(1) << 30) return {};
   std::vector<uint8_t> out;
   // stb fails when the output buffer is too small: start small, grow up to the cap.
-  for (std::size_t capacity = std::max<std::size_t>(4 * size, 1 << 16);;
+  for (std::size_t capacity = std::min(std::max<std::size_t>(4 * size, 1 << 16), limit);;
        capacity = std::min(capacity * 4, limit)) {
     out.resize(capacity);
     const int written = stbi_zlib_decode_buffer(reinterpret_cast<char*>(out.data()), int(capacity),

@@ -327,6 +327,39 @@ INSTANTIATE_TEST_SUITE_P(ColorProfile, WideGamut,
                            return info.param == Space::kAdobeRgb ? "AdobeRgb" : "DisplayP3";
                          });
 
+// A grey image (R = G = B, as stb expands grey) tagged with a grey profile of gamma 1.0 (linear
+// light): each level v becomes the sRGB encoding of v/255, as Little CMS computes it from grey.
+TEST(ColorProfile, GreyProfileIsConverted) {
+  cmsToneCurve* linear = cmsBuildGamma(nullptr, 1.0);
+  cmsHPROFILE grey = cmsCreateGrayProfile(cmsD50_xyY(), linear);
+  cmsFreeToneCurve(linear);
+  Rgba8Image ramp{256, 2, std::vector<uint8_t>(4 * 256 * 2, 255)};
+  std::vector<uint8_t> levels(256);
+  for (int x = 0; x < 256; ++x) {
+    levels[x] = uint8_t(x);
+    for (int y = 0; y < 2; ++y) {
+      for (int c = 0; c < 3; ++c) ramp.rgba[4 * (256 * y + x) + c] = uint8_t(x);
+    }
+  }
+  cmsHPROFILE srgb = cmsCreate_sRGBProfile();
+  cmsHTRANSFORM transform =
+      cmsCreateTransform(grey, TYPE_GRAY_8, srgb, TYPE_RGB_8, INTENT_PERCEPTUAL, 0);
+  std::vector<uint8_t> expected(3 * 256);
+  cmsDoTransform(transform, levels.data(), expected.data(), 256);
+  cmsDeleteTransform(transform);
+  std::vector<std::string> warnings;
+  const Rgba8Image decoded = decode(png_with_iccp(ramp, zlib(profile_bytes(grey))), &warnings);
+  EXPECT_TRUE(warnings.empty());
+  for (int x = 0; x < 256; ++x) {
+    for (int c = 0; c < 3; ++c) {
+      ASSERT_EQ(decoded.rgba[4 * (256 + x) + c], expected[3 * x + c]) << "level " << x;
+    }
+  }
+  EXPECT_GT(decoded.rgba[4 * 64], 64 + 40) << "linear 64/255 is brighter in sRGB";
+  cmsCloseProfile(grey);
+  cmsCloseProfile(srgb);
+}
+
 TEST(ColorProfile, BrokenProfilesDecodeAsSrgbWithAWarning) {
   const Rgba8Image original = dev_pair_pixels();
   cmsHPROFILE wide = make_profile(Space::kAdobeRgb);
@@ -366,6 +399,18 @@ TEST(ColorProfile, BrokenProfilesDecodeAsSrgbWithAWarning) {
   EXPECT_EQ(decode(png_with_iccp(original, broken_zlib), &warnings).rgba, original.rgba);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("iCCP"), std::string::npos) << warnings[0];
+  // A "profile" that inflates beyond 16 MB (a zlib bomb) is not inflated further.
+  warnings.clear();
+  const std::vector<uint8_t> bomb = zlib(std::vector<uint8_t>((16 << 20) + 1, 0));
+  EXPECT_EQ(decode(png_with_iccp(original, bomb), &warnings).rgba, original.rgba);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("larger than 16 MB"), std::string::npos) << warnings[0];
+  // An sRGB chunk says the pixels are sRGB: an iCCP chunk beside it is not used.
+  std::vector<PngChunk> chunks = png_chunks(png_with_iccp(original, zlib(profile)));
+  chunks.insert(chunks.begin() + 1, PngChunk{"sRGB", {0}, true});
+  warnings.clear();
+  EXPECT_EQ(decode(png_from_chunks(chunks), &warnings).rgba, original.rgba);
+  EXPECT_TRUE(warnings.empty());
 }
 
 TEST(ColorProfile, OutputsAreTaggedSrgb) {
