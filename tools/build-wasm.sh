@@ -18,6 +18,8 @@ if [ "${1:-}" = "--clean" ]; then
 fi
 
 start=$(date +%s)
+# Little CMS sources (Debian's, pinned and verified; cached in build/_deps/).
+bash tools/fetch-lcms2.sh >/dev/null
 for variant in threads simd; do
   echo "build-wasm: $variant"
   cmake --preset "wasm-$variant" >/dev/null

@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(cmake g++ make libeigen3-dev libstb-dev libgtest-dev emscripten binaryen chromium ffmpeg)
+# liblcms2-dev: ICC profiles (native build); curl, xz-utils, patch: tools/fetch-lcms2.sh fetches
+# the same lcms2 from Debian's source pool for the wasm build.
+debian_packages=(cmake g++ make libeigen3-dev libstb-dev libgtest-dev emscripten binaryen chromium ffmpeg
+                 liblcms2-dev curl ca-certificates xz-utils patch)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

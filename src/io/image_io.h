@@ -10,14 +10,21 @@
 
 namespace supercolor {
 
-// Decodes an encoded image. JPEG EXIF orientation is applied. Throws Error(kDecodeFailed) for
-// empty, truncated or unrecognised data, Error(kImageTooLarge) beyond the core's limits.
-Rgba8Image decode_image(const uint8_t* data, std::size_t size);
-Rgba8Image read_image_file(const std::string& path);
+// Decodes an encoded image to sRGB RGBA8: an embedded ICC profile (JPEG APP2, PNG iCCP) is
+// converted to sRGB with Little CMS (io/color_profile.h); JPEG EXIF orientation is applied.
+// Throws Error(kDecodeFailed) for empty, truncated or unrecognised data and for JPEG codings
+// that are not read (arithmetic, lossless, hierarchical, 12-bit: the message says which and how
+// to convert the file), Error(kImageTooLarge) beyond the core's limits. A profile that cannot be
+// used never fails the decode: the pixels are read as sRGB and a message is appended to
+// `warnings` (when given).
+Rgba8Image decode_image(const uint8_t* data, std::size_t size,
+                        std::vector<std::string>* warnings = nullptr);
+Rgba8Image read_image_file(const std::string& path, std::vector<std::string>* warnings = nullptr);
 
-// PNG bytes of an RGBA image. Throws Error(kEncodeFailed) / Error(kInvalidArgument).
+// PNG bytes of an RGBA image, tagged sRGB (an sRGB chunk after IHDR). Throws
+// Error(kEncodeFailed) / Error(kInvalidArgument).
 std::vector<uint8_t> encode_png(const Rgba8Image& image);
-// JPEG bytes (quality 1..100; alpha dropped).
+// JPEG bytes (quality 1..100; alpha dropped), tagged sRGB (an sRGB ICC profile in APP2).
 std::vector<uint8_t> encode_jpeg(const Rgba8Image& image, int quality);
 // Writes atomically (a temporary file renamed over `path`).
 void write_png_file(const std::string& path, const Rgba8Image& image);

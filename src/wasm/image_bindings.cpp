@@ -1,6 +1,7 @@
 // Image codecs and LUT application (io and core/cube), for the Node entry and the CLI.
 // JS API:
-//   decodeImage(bytes: Uint8Array) -> {width, height, data: RGBA8}  (io/image_io.h decode_image)
+//   decodeImage(bytes: Uint8Array) -> {width, height, data: RGBA8 (sRGB), warnings: string[]}
+//     (io/image_io.h decode_image; warnings: e.g. an embedded colour profile that was ignored)
 //   encodePng(rgba, w, h) / encodeJpeg(rgba, w, h, quality 1..100) -> Uint8Array file bytes
 //   rgbToRgba(rgb: Float32Array 3 x w x h, w, h) -> RGBA8 (clamped, rounded, alpha 255)
 //   applyCube(cubeText, rgba, w, h, 'tetrahedral' | 'trilinear') -> RGBA8, alpha kept
@@ -27,11 +28,15 @@ using emscripten::val;
 val decode_image_js(val bytes) {
   return guarded([&] {
     const std::vector<uint8_t> data = copy_in<uint8_t>(bytes, "bytes");
-    const Rgba8Image image = decode_image(data.data(), data.size());
+    std::vector<std::string> warnings;
+    const Rgba8Image image = decode_image(data.data(), data.size(), &warnings);
     val out = val::object();
     out.set("width", image.width);
     out.set("height", image.height);
     out.set("data", copy_out(image.rgba));
+    val warning_list = val::array();
+    for (const std::string& warning : warnings) warning_list.call<void>("push", warning);
+    out.set("warnings", warning_list);
     return out;
   });
 }

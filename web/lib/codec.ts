@@ -5,6 +5,7 @@ import { loadCore } from './loader.js';
 import type { CoreModule } from './core.js';
 import { errorCode, SupercolorError } from './errors.js';
 import type { RgbaImage } from './types.js';
+import { checkRgbaPixels } from './validate-image.js';
 
 let core: Promise<CoreModule> | undefined;
 
@@ -20,18 +21,18 @@ function rethrow(error: unknown, fallback: 'decode_failed' | 'encode_failed'): n
 }
 
 function pixels(image: RgbaImage, what: string): Uint8Array {
-  const { data, width, height } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new SupercolorError('invalid_argument', `${what}: invalid size ${String(width)}x${String(height)}`);
-  }
-  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray) || data.length !== 4 * width * height) {
-    throw new SupercolorError('invalid_argument', `${what}: data must be ${4 * width * height} RGBA bytes`);
-  }
+  const data = checkRgbaPixels(image, what);
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Decodes the bytes of a PNG/JPEG/BMP/... file to RGBA (JPEG EXIF orientation applied). Throws SupercolorError('decode_failed' | 'image_too_large'). */
-export async function decodeImage(bytes: Uint8Array): Promise<RgbaImage & { data: Uint8Array }> {
+/**
+ * Decodes the bytes of a PNG/JPEG/BMP/... file to sRGB RGBA: an embedded ICC colour profile
+ * (Adobe RGB, Display P3, ...) is converted to sRGB with Little CMS, JPEG EXIF orientation is
+ * applied. A profile that cannot be used does not fail the decode: the pixels are read as sRGB and
+ * `warnings` says so. Throws SupercolorError('decode_failed' | 'image_too_large'); decode_failed
+ * names JPEG codings that are not read (arithmetic, lossless, 12-bit) and how to convert them.
+ */
+export async function decodeImage(bytes: Uint8Array): Promise<RgbaImage & { data: Uint8Array; warnings: string[] }> {
   const c = await codecCore();
   try {
     return c.decodeImage(bytes);
@@ -40,7 +41,7 @@ export async function decodeImage(bytes: Uint8Array): Promise<RgbaImage & { data
   }
 }
 
-/** Encodes RGBA pixels (`{data, width, height}`, e.g. a transfer's result) as a PNG file's bytes. */
+/** Encodes RGBA pixels (`{data, width, height}`, e.g. a transfer's result) as a PNG file's bytes, tagged sRGB (an sRGB chunk). */
 export async function encodePng(image: RgbaImage): Promise<Uint8Array> {
   const data = pixels(image, 'encodePng');
   const c = await codecCore();
@@ -51,7 +52,7 @@ export async function encodePng(image: RgbaImage): Promise<Uint8Array> {
   }
 }
 
-/** Encodes RGBA pixels as a baseline JPEG file's bytes; quality 1..100 (default 90); alpha is dropped. */
+/** Encodes RGBA pixels as a baseline JPEG file's bytes, tagged sRGB (an sRGB ICC profile); quality 1..100 (default 90); alpha is dropped. */
 export async function encodeJpeg(image: RgbaImage, quality = 90): Promise<Uint8Array> {
   const data = pixels(image, 'encodeJpeg');
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new SupercolorError('invalid_argument', `encodeJpeg: quality must be an integer in [1, 100], got ${String(quality)}`);

@@ -62,7 +62,8 @@ export interface CoreModule {
     referenceWidth: number,
     referenceHeight: number,
   ) => CorePipeline;
-  decodeImage(bytes: Uint8Array): RgbaImage & { data: Uint8Array };
+  /** Decodes to sRGB (an embedded ICC profile is converted); warnings: e.g. a profile that was ignored. */
+  decodeImage(bytes: Uint8Array): RgbaImage & { data: Uint8Array; warnings: string[] };
   encodePng(rgba: Uint8Array, width: number, height: number): Uint8Array;
   encodeJpeg(rgba: Uint8Array, width: number, height: number, quality: number): Uint8Array;
   version(): string;

@@ -34,6 +34,8 @@ export interface EngineContext {
   checkAborted(): void;
   /** Browsers: decodes a Blob (EXIF orientation applied); throws SupercolorError('decode_failed'). */
   decodeBlob?(blob: Blob, what: string): Promise<RgbaImage>;
+  /** Where warnings go (the caller's logger), e.g. an image's colour profile that was ignored. */
+  log?(level: 'warn', message: string): void;
 }
 
 export interface EngineJob {
@@ -70,7 +72,10 @@ async function decode(ctx: EngineContext, input: EngineImage, what: string): Pro
     return ctx.decodeBlob(input.blob, what);
   }
   try {
-    return ctx.core.decodeImage(input.bytes);
+    const { data, width, height, warnings } = ctx.core.decodeImage(input.bytes);
+    const name = input.name !== undefined ? ` (${input.name})` : '';
+    for (const warning of warnings ?? []) ctx.log?.('warn', `${what} image${name}: ${warning}`);
+    return { data, width, height };
   } catch (error) {
     const e = error as { code?: string; message?: string };
     const name = input.name !== undefined ? ` (${input.name})` : '';

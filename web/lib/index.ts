@@ -15,6 +15,7 @@ import { installedHost, type Host, type WorkerHandle } from './host.js';
 import { checkParamsForImages, DEFAULT_PARAMS, resolveParams } from './params.js';
 import type { FromWorker, WireImage, WireJob, WorkerConfig } from './protocol.js';
 import { DEFAULT_RELEASE_MEMORY } from './types.js';
+import { checkRgbaPixels } from './validate-image.js';
 import type { ApplyLutOptions, BackendInfo, ColorTransferOptions, ImageInput, Logger, RgbaImage, TransferOptions, TransferParams, TransferResult, ReleaseMemoryOptions, WorkerInfo } from './types.js';
 
 export * from './types.js';
@@ -108,15 +109,9 @@ function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
 }
 
 function checkRgba(image: RgbaImage, what: string): RgbaImage {
-  const { width, height, data } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new SupercolorError('invalid_argument', `${what} image has invalid size ${String(width)}x${String(height)}`);
-  }
-  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray) || data.length !== 4 * width * height) {
-    throw new SupercolorError('invalid_argument', `${what} image data must be ${4 * width * height} RGBA bytes, got ${(data as { length?: number })?.length ?? typeof data}`);
-  }
+  const data = checkRgbaPixels(image, `${what} image`);
   // A copy, so the caller's buffer is never transferred away from it.
-  return { data: new Uint8Array(data), width, height };
+  return { data: new Uint8Array(data), width: image.width, height: image.height };
 }
 
 async function toWire(input: ImageInput, what: string, host: Host): Promise<WireImage> {
@@ -139,12 +134,22 @@ async function toWire(input: ImageInput, what: string, host: Host): Promise<Wire
     if (isNode) return { kind: 'encoded', bytes: new Uint8Array(await input.arrayBuffer()) };
     return { kind: 'blob', blob: input };
   }
-  if (typeof ImageBitmap !== 'undefined' && input instanceof ImageBitmap) {
-    const canvas = new OffscreenCanvas(input.width, input.height);
-    const context = canvas.getContext('2d');
+  // The core works in sRGB: pixels in another colour space (an ImageBitmap or a 'display-p3'
+  // ImageData) are drawn onto an sRGB canvas, which converts them.
+  const displayP3 = typeof ImageData !== 'undefined' && input instanceof ImageData && input.colorSpace !== undefined && input.colorSpace !== 'srgb';
+  if ((typeof ImageBitmap !== 'undefined' && input instanceof ImageBitmap) || displayP3) {
+    const source = input as ImageBitmap | ImageData;
+    const canvas = new OffscreenCanvas(source.width, source.height);
+    const context = canvas.getContext('2d', { colorSpace: 'srgb' });
     if (!context) throw new SupercolorError('internal', 'no 2D canvas context');
-    context.drawImage(input, 0, 0);
-    const data = context.getImageData(0, 0, input.width, input.height);
+    if (source instanceof ImageBitmap) {
+      context.drawImage(source, 0, 0);
+    } else {
+      const bitmap = await createImageBitmap(source, { colorSpaceConversion: 'default' });
+      context.drawImage(bitmap, 0, 0);
+      bitmap.close();
+    }
+    const data = context.getImageData(0, 0, source.width, source.height, { colorSpace: 'srgb' });
     return { kind: 'rgba', image: { data: new Uint8Array(data.data.buffer), width: data.width, height: data.height } };
   }
   if (typeof input === 'object' && 'data' in input && 'width' in input && 'height' in input) {

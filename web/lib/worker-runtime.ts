@@ -112,6 +112,7 @@ export function runWorker(port: Port, platform: WorkerPlatform): void {
           cache: s.cache,
           tileSize: s.config.tileSize,
           decodeBlob: platform.decodeBlob,
+          log,
           // Node: the main thread raises the shared flag (terminating a worker thread while
           // onnxruntime-node runs aborts the whole process). Browsers: it terminates this worker.
           checkAborted: () => {

@@ -10,19 +10,22 @@ import type { RgbaImage } from './types.js';
 import { runWorker } from './worker-runtime.js';
 
 async function blobToRgba(blob: Blob, what: string): Promise<RgbaImage> {
-  // Browsers decode with their own decoders (EXIF orientation applied by createImageBitmap).
+  // Browsers decode with their own decoders (EXIF orientation applied by createImageBitmap), and
+  // convert an embedded ICC profile (Adobe RGB, Display P3, ...) to the canvas's colour space:
+  // asked for explicitly here (colorSpaceConversion 'default', an 'srgb' canvas and ImageData),
+  // so the core gets sRGB, as the Node decoder gives it (Little CMS, src/io/color_profile.h).
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+    bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', colorSpaceConversion: 'default' });
   } catch (error) {
     throw new SupercolorError('decode_failed', `${what} image: could not decode it: ${(error as Error).message}`);
   }
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const context = canvas.getContext('2d');
+  const context = canvas.getContext('2d', { colorSpace: 'srgb' });
   if (!context) throw new SupercolorError('internal', 'no 2D context for decoding');
   context.drawImage(bitmap, 0, 0);
   bitmap.close();
-  const data = context.getImageData(0, 0, canvas.width, canvas.height);
+  const data = context.getImageData(0, 0, canvas.width, canvas.height, { colorSpace: 'srgb' });
   return { data: data.data, width: data.width, height: data.height };
 }
 
