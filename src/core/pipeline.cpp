@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "alpha.h"
 #include "error.h"
 #include "layers.h"
 
@@ -71,10 +72,21 @@ std::pair<ImageSize, ImageSize> checked_analysis_sizes(const Params& params, con
 }
 
 // The image the method analyses: at or below the working size the image itself (exactly the
-// full-resolution method), above it its area-averaged reduction.
-RgbImage analysis_image(const Rgba8Image& image, ImageSize size, const Context& ctx) {
-  return is_own_size(size, image.width, image.height) ? to_rgb(image)
-                                                      : area_reduce(image, size, ctx);
+// full-resolution method), above it its area-averaged reduction (premultiplied by alpha).
+// `coverage` receives its alpha / 255 (empty when opaque), and the RGB under coverage 0 is
+// replaced by the canonical fill of the visible pixels (alpha.h), so that no later stage --
+// the CNN, which reads image(side), included -- can see a hidden colour.
+RgbImage analysis_image(const Rgba8Image& image, ImageSize size, const Context& ctx,
+                        std::vector<float>& coverage, const char* what) {
+  RgbImage analysed;
+  if (is_own_size(size, image.width, image.height)) {
+    analysed = to_rgb(image);
+    coverage = coverage_of(image);
+  } else {
+    analysed = area_reduce(image, size, ctx, coverage);
+  }
+  canonical_fill(analysed, coverage, what);
+  return analysed;
 }
 
 }  // namespace
@@ -85,8 +97,8 @@ Pipeline::Pipeline(const Params& params, Rgba8Image target, Rgba8Image reference
   const Context ctx = context();
   output_width_ = target.width;
   output_height_ = target.height;
-  target_ = analysis_image(target, target_size, ctx);
-  reference_ = analysis_image(reference, reference_size, ctx);
+  target_ = analysis_image(target, target_size, ctx, coverage_[0], "target");
+  reference_ = analysis_image(reference, reference_size, ctx, coverage_[1], "reference");
   full_target_rgba_ = std::move(target);
   check_analysis_sizes();
 }
@@ -173,21 +185,23 @@ void Pipeline::segment() {
   SuperpixelStats stats[2];
   for (Side side : {Side::kTarget, Side::kReference}) {
     const int s = side_index(side);
-    segmentation[s] = slic(image(side), params_.slic, ctx);
+    segmentation[s] = slic(image(side), params_.slic, ctx, &coverage_[s]);
     report(Stage::kSegment, 0.4 + 0.4 * s);
-    stats[s] = superpixel_stats(image(side), segmentation[s], ctx);
+    stats[s] = superpixel_stats(image(side), segmentation[s], ctx, &coverage_[s]);
   }
   // Commit only once both sides succeeded, so a cancelled run leaves the previous state.
   for (int s = 0; s < 2; ++s) {
     segmentation_[s] = std::move(segmentation[s]);
     stats_[s] = std::move(stats[s]);
+    visibility_[s] = superpixel_visibility(stats_[s]);
     poolers_[s].clear();
     for (const std::string& name : params_.layers) {
       const LayerInfo& layer = *find_layer(name);
       const RgbImage& img = image(static_cast<Side>(s));
       poolers_[s].push_back(std::make_unique<FeaturePooler>(
           segmentation_[s], layer.channels, layer.stride,
-          feature_map_size(img.height, layer.stride), feature_map_size(img.width, layer.stride)));
+          feature_map_size(img.height, layer.stride), feature_map_size(img.width, layer.stride),
+          &coverage_[s]));
     }
     superfeatures_[s].clear();
   }
@@ -271,12 +285,19 @@ void Pipeline::match() {
   const SuperpixelStats& reference_stats = stats_[side_index(Side::kReference)];
   std::vector<float> reference_rgb(reference_stats.mean_rgb.begin(),
                                    reference_stats.mean_rgb.end());
-  direct_colors_ = supercolor::direct_colors(
-      SuperFeatures{superfeatures_[0].data(), segmentation_[0].count, superfeatures_[1].data(),
-                    segmentation_[1].count, combined_channels_},
-      reference_rgb.data(), params_.attention, ctx);
+  direct_colors_ =
+      supercolor::direct_colors(super_features(), reference_rgb.data(), params_.attention, ctx);
   done_ = Done::kMatch;
   report(Stage::kMatch, 1.0);
+}
+
+SuperFeatures Pipeline::super_features() const {
+  SuperFeatures features{superfeatures_[0].data(), segmentation_[0].count, superfeatures_[1].data(),
+                         segmentation_[1].count, combined_channels_};
+  // Transparency: visibility-weighted means and attention (attention.h); null when opaque.
+  if (!visibility_[0].empty()) features.target_visibility = visibility_[0].data();
+  if (!visibility_[1].empty()) features.reference_visibility = visibility_[1].data();
+  return features;
 }
 
 const std::vector<float>& Pipeline::direct_colors() const {
@@ -291,10 +312,8 @@ std::vector<float> Pipeline::attention_rows(int row_begin, int row_end) const {
                                                  std::to_string(row_end) + ") out of range");
   }
   std::vector<float> rows(static_cast<std::size_t>(row_end - row_begin) * segmentation_[1].count);
-  supercolor::attention_rows(
-      SuperFeatures{superfeatures_[0].data(), segmentation_[0].count, superfeatures_[1].data(),
-                    segmentation_[1].count, combined_channels_},
-      params_.attention, row_begin, row_end, rows.data(), context());
+  supercolor::attention_rows(super_features(), params_.attention, row_begin, row_end, rows.data(),
+                             context());
   return rows;
 }
 
