@@ -339,7 +339,7 @@ void Pipeline::finish() {
   const bool regrains = params_.regrain_mode != RegrainMode::kNone;
   if (regrains) report(Stage::kRegrain, 0.0);
   out = regrain_with_mode(params_.regrain_mode, target_, fused_, params_.regrain,
-                          context(Stage::kRegrain));
+                          context(Stage::kRegrain), &coverage_[0]);
   if (regrains) report(Stage::kRegrain, 1.0);
   for (float& v : out.rgb) v = std::min(1.0f, std::max(0.0f, v));  // method.md §1.8
   result_ = std::move(out);
@@ -363,7 +363,8 @@ void Pipeline::upsample() {
   if (!target_reduced()) {
     output_ = to_rgba8(result_, alpha);
   } else {
-    const LocalAffineModel model = fit_local_affine(target_, result_, LocalAffineParams{}, ctx);
+    const LocalAffineModel model =
+        fit_local_affine(target_, result_, LocalAffineParams{}, ctx, &coverage_[0]);
     report(Stage::kUpsample, 0.2);
     const Context apply_ctx = context(Stage::kUpsample, 0.2, 0.8);
     output_ = alpha != nullptr ? apply_local_affine(model, full_target_rgba_, apply_ctx)
@@ -422,7 +423,7 @@ Pipeline::FittedLut Pipeline::fit_lut(const LutFitParams& params) const {
   const Context ctx = context();
   const RgbImage graded = apply_grading(target_, result_, params_.grading, ctx);
   FittedLut fitted;
-  fitted.lut = supercolor::fit_lut(target_, graded, params);
+  fitted.lut = supercolor::fit_lut(target_, graded, params, &coverage_[0]);
   fitted.error = lut_fit_error(fitted.lut, target_, graded, LutInterpolation::kTrilinear, ctx);
   return fitted;
 }

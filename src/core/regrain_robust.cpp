@@ -261,10 +261,28 @@ struct LevelResult {
 
 // One level: coarser levels first, then red-black sweeps per channel. Returns the solution and
 // the gains that the finer levels interpolate.
+// 2x2 box average of one plane (the coverage), as `downsample`.
+std::vector<float> downsample_plane(const std::vector<float>& source, int width, int height) {
+  const int half_width = (width + 1) / 2, half_height = (height + 1) / 2;
+  std::vector<float> result(std::size_t(half_width) * half_height);
+  for (int y = 0; y < half_height; ++y) {
+    const std::size_t row0 = std::size_t(2 * y) * width;
+    const std::size_t row1 = std::size_t(std::min(2 * y + 1, height - 1)) * width;
+    for (int x = 0; x < half_width; ++x) {
+      const int x0 = 2 * x, x1 = std::min(2 * x + 1, width - 1);
+      result[std::size_t(y) * half_width + x] =
+          0.25f * (source[row0 + x0] + source[row0 + x1] + source[row1 + x0] + source[row1 + x1]);
+    }
+  }
+  return result;
+}
+
+// coverage: empty (opaque: the solver as it is) or this level's coverage (regrain.h): in the
+// equation of a visible pixel p every edge p~q is weighted by alpha_q.
 template <typename View>
 LevelResult solve_level(const View& target, const View& fused, int width, int height,
                         const RegrainParams& params, float phi0, std::size_t level,
-                        const Context& ctx) {
+                        const std::vector<float>& coverage, const Context& ctx) {
   ctx.check_cancelled();
   const int half_width = (width + 1) / 2, half_height = (height + 1) / 2;
   LevelResult result;
@@ -275,8 +293,10 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
     {
       const Planes coarse_target = downsample(target, width, height, ctx);
       const Planes coarse_fused = downsample(fused, width, height, ctx);
+      const std::vector<float> coarse_coverage =
+          coverage.empty() ? std::vector<float>() : downsample_plane(coverage, width, height);
       coarse = solve_level(coarse_target, coarse_fused, half_width, half_height, params, phi0,
-                           level + 1, ctx);
+                           level + 1, coarse_coverage, ctx);
     }
     solution = upsample(coarse.solution, width, height, ctx);
     if (int(level) < kGainLevel) result.gains = std::move(coarse.gains);
@@ -358,6 +378,11 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
     const long long cap = std::max<long long>(iterations, (1LL << 22) / (long long)n);
     iterations = int(std::clamp<long long>(wanted, iterations, cap));
   }
+  // Edge weights as seen from p (regrain.h): alpha_q for a visible p, 1 for a hidden one.
+  const bool weighted = !coverage.empty();
+  const auto seen_from = [&](std::size_t p, std::size_t q) {
+    return coverage[p] > 0.0f ? coverage[q] : 1.0f;
+  };
   std::vector<float> base(n), gain;
   for (int c = 0; c < 3; ++c) {
     if (c < 2) gain = upsample_gain(result.gains, c == 1, width, height, ctx);
@@ -369,6 +394,7 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
           const float target_p = target.channel(c, p);
           float sum = psi[p] * fused.channel(c, p);
           const auto add = [&](std::size_t q, float phi) {
+            if (weighted) phi *= seen_from(p, q);
             sum += phi * 0.5f * (gain[p] + gain[q]) * (target_p - target.channel(c, q));
           };
           if (x > 0) add(p - 1, phi_right[p - 1]);
@@ -382,9 +408,34 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
 
     // Red-black Gauss-Seidel: J(p) = (base + sum_q phi_pq J(q)) / (psi + sum_q phi_pq).
     float* j = solution.plane(c);
+    // The weighted sweep over rows [y_begin, y_end) of one colour (kept apart from the opaque
+    // loop below, which stays exactly as it was).
+    const auto sweep_rows_weighted = [&](int y_begin, int y_end, int parity) {
+      for (int y = y_begin; y < y_end; ++y) {
+        const std::size_t row = std::size_t(y) * width;
+        for (int x = (y + parity) & 1; x < width; x += 2) {
+          const std::size_t p = row + x;
+          float numerator = base[p], denominator = psi[p];
+          const auto couple = [&](std::size_t q, float phi) {
+            phi *= seen_from(p, q);
+            numerator += phi * j[q];
+            denominator += phi;
+          };
+          if (x > 0) couple(p - 1, phi_right[p - 1]);
+          if (x + 1 < width) couple(p + 1, phi_right[p]);
+          if (y > 0) couple(p - width, phi_down[p - width]);
+          if (y + 1 < height) couple(p + width, phi_down[p]);
+          j[p] = numerator / denominator;
+        }
+      }
+    };
     for (int iteration = 0; iteration < iterations; ++iteration) {
       for (int parity = 0; parity < 2; ++parity) {
         for_rows(level_ctx, height, [&](int y_begin, int y_end) {
+          if (weighted) {
+            sweep_rows_weighted(y_begin, y_end, parity);
+            return;
+          }
           for (int y = y_begin; y < y_end; ++y) {
             const std::size_t row = std::size_t(y) * width;
             // Edges to the row above / below; none outside the image.
@@ -425,7 +476,7 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
 }  // namespace
 
 RgbImage regrain_robust(const RgbImage& target, const RgbImage& fused, const RegrainParams& params,
-                        const Context& ctx) {
+                        const Context& ctx, const std::vector<float>* coverage) {
   validate_regrain_params(params);
   validate_image(target, "regrain target");
   validate_image(fused, "regrain fused");
@@ -435,12 +486,15 @@ RgbImage regrain_robust(const RgbImage& target, const RgbImage& fused, const Reg
                                                  ", fused image " + std::to_string(fused.width) +
                                                  "x" + std::to_string(fused.height));
   }
+  validate_regrain_coverage(coverage, target);
+  const std::vector<float> no_coverage;
   ctx.check_cancelled();
   const float phi0 =
       kPhi * std::min(1.0f, float(std::min(target.width, target.height)) / kFullPhiSide);
-  const Planes solution = solve_level(RgbView{&target}, RgbView{&fused}, target.width,
-                                      target.height, params, phi0, 0, ctx)
-                              .solution;
+  const Planes solution =
+      solve_level(RgbView{&target}, RgbView{&fused}, target.width, target.height, params, phi0, 0,
+                  coverage != nullptr ? *coverage : no_coverage, ctx)
+          .solution;
 
   // Back to RGB: R = Y + C2/3 + C1/2, G = Y + C2/3 - C1/2, B = Y - 2 C2/3.
   RgbImage result{target.width, target.height, std::vector<float>(target.rgb.size())};
