@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/attention.h"
 #include "core/error.h"
 #include "core/pipeline.h"
 #include "core/resample.h"
@@ -184,6 +185,80 @@ TEST(AlphaBlocks, SuperpixelStatisticsAreWeightedByCoverage) {
   EXPECT_NEAR(stats.mean_rgb[0], r, 1e-9);
   EXPECT_NEAR(stats.cov_rgb[0], rr / w, 1e-9);
   EXPECT_NEAR(superpixel_visibility(stats)[0], w / 32, 1e-6);
+}
+
+TEST(AlphaBlocks, PoolingIsWeightedByCoverage) {
+  // Two superpixels (left / right halves) of a 6x4 image, 2 channels at stride 1.
+  Segmentation halves{6, 4, 2, std::vector<int32_t>(24)};
+  std::vector<float> coverage(24), map(48);
+  for (int p = 0; p < 24; ++p) {
+    halves.labels[p] = p % 6 < 3 ? 0 : 1;
+    coverage[p] = p % 6 == 4 ? 0.0f : (p % 3) / 2.0f + 0.25f;
+  }
+  for (int k = 0; k < 48; ++k) map[k] = std::sin(0.7f * k);
+  FeaturePooler pooler(halves, 2, 1, 4, 6, &coverage);
+  pooler.add_tile(0, 0, 4, 6, map.data());
+  const std::vector<float> features = pooler.features();
+  for (int label = 0; label < 2; ++label) {
+    for (int ch = 0; ch < 2; ++ch) {
+      double sum = 0, weight = 0;
+      for (int p = 0; p < 24; ++p) {
+        if (halves.labels[p] != label) continue;
+        sum += coverage[p] * map[ch * 24 + p];
+        weight += coverage[p];
+      }
+      EXPECT_NEAR(features[label * 2 + ch], sum / weight, 1e-6);
+    }
+  }
+}
+
+TEST(AlphaBlocks, AttentionIsWeightedByReferenceVisibility) {
+  constexpr int kTarget = 3, kReference = 4, kChannels = 5;
+  std::vector<float> target(kTarget * kChannels), reference(kReference * kChannels);
+  for (std::size_t k = 0; k < target.size(); ++k) target[k] = std::cos(1.3f * k);
+  for (std::size_t k = 0; k < reference.size(); ++k) reference[k] = std::sin(0.9f * k + 0.2f);
+  const std::vector<float> target_visibility = {1.0f, 0.25f, 0.0f};
+  const std::vector<float> reference_visibility = {1.0f, 0.0f, 0.5f, 1.0f};
+  SuperFeatures features{target.data(), kTarget, reference.data(), kReference, kChannels};
+  features.target_visibility = target_visibility.data();
+  features.reference_visibility = reference_visibility.data();
+  AttentionParams params;
+  params.tau = 0.5f;
+  std::vector<float> rows(kTarget * kReference);
+  attention_rows(features, params, 0, kTarget, rows.data(), Context{});
+  // Brute force in double: weighted means, correlations, A = v_j exp(M / tau) / sum.
+  const auto unit_rows = [](const std::vector<float>& f, int count,
+                            const std::vector<float>& visibility) {
+    std::vector<double> mean(kChannels, 0.0), out(f.size());
+    double total = 0;
+    for (int i = 0; i < count; ++i) {
+      total += visibility[i];
+      for (int k = 0; k < kChannels; ++k) mean[k] += visibility[i] * f[i * kChannels + k];
+    }
+    for (double& m : mean) m /= total;
+    for (int i = 0; i < count; ++i) {
+      double norm = 0;
+      for (int k = 0; k < kChannels; ++k) norm += std::pow(f[i * kChannels + k] - mean[k], 2);
+      for (int k = 0; k < kChannels; ++k)
+        out[i * kChannels + k] = (f[i * kChannels + k] - mean[k]) / std::sqrt(norm);
+    }
+    return out;
+  };
+  const std::vector<double> t = unit_rows(target, kTarget, target_visibility);
+  const std::vector<double> r = unit_rows(reference, kReference, reference_visibility);
+  for (int i = 0; i < kTarget; ++i) {
+    double numerators[kReference], sum = 0;
+    for (int j = 0; j < kReference; ++j) {
+      double m = 0;
+      for (int k = 0; k < kChannels; ++k) m += t[i * kChannels + k] * r[j * kChannels + k];
+      numerators[j] = reference_visibility[j] * std::exp(m / params.tau);
+      sum += numerators[j];
+    }
+    for (int j = 0; j < kReference; ++j) {
+      EXPECT_NEAR(rows[i * kReference + j], numerators[j] / sum, 1e-5) << i << ", " << j;
+    }
+    EXPECT_EQ(rows[i * kReference + 1], 0.0f);  // the transparent superpixel: none at all
+  }
 }
 
 // --- the whole pipeline ---
