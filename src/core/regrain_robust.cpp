@@ -378,11 +378,32 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
     const long long cap = std::max<long long>(iterations, (1LL << 22) / (long long)n);
     iterations = int(std::clamp<long long>(wanted, iterations, cap));
   }
-  // Edge weights as seen from p (regrain.h): alpha_q for a visible p, 1 for a hidden one.
+  // Transparency (regrain.h): the edge weights as seen from p, phi_pq alpha_q for a visible p
+  // (phi_pq for a hidden one), per pixel and direction (left, right, up, down; 0 where there is
+  // no edge), and psi plus their sum. Built once per level, weighted images only.
   const bool weighted = !coverage.empty();
-  const auto seen_from = [&](std::size_t p, std::size_t q) {
-    return coverage[p] > 0.0f ? coverage[q] : 1.0f;
-  };
+  std::vector<float> coupling, weighted_denominator;
+  if (weighted) {
+    coupling.assign(4 * n, 0.0f);
+    weighted_denominator.assign(n, 0.0f);
+    for_rows(level_ctx, height, [&](int y_begin, int y_end) {
+      for (int y = y_begin; y < y_end; ++y) {
+        for (int x = 0; x < width; ++x) {
+          const std::size_t p = std::size_t(y) * width + x;
+          const bool visible = coverage[p] > 0.0f;
+          float* out = &coupling[4 * p];
+          const auto seen = [&](std::size_t q, float phi) {
+            return phi * (visible ? coverage[q] : 1.0f);
+          };
+          if (x > 0) out[0] = seen(p - 1, phi_right[p - 1]);
+          if (x + 1 < width) out[1] = seen(p + 1, phi_right[p]);
+          if (y > 0) out[2] = seen(p - width, phi_down[p - width]);
+          if (y + 1 < height) out[3] = seen(p + width, phi_down[p]);
+          weighted_denominator[p] = psi[p] + out[0] + out[1] + out[2] + out[3];
+        }
+      }
+    });
+  }
   std::vector<float> base(n), gain;
   for (int c = 0; c < 3; ++c) {
     if (c < 2) gain = upsample_gain(result.gains, c == 1, width, height, ctx);
@@ -394,9 +415,17 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
           const float target_p = target.channel(c, p);
           float sum = psi[p] * fused.channel(c, p);
           const auto add = [&](std::size_t q, float phi) {
-            if (weighted) phi *= seen_from(p, q);
             sum += phi * 0.5f * (gain[p] + gain[q]) * (target_p - target.channel(c, q));
           };
+          if (weighted) {
+            const float* w = &coupling[4 * p];
+            if (x > 0) add(p - 1, w[0]);
+            if (x + 1 < width) add(p + 1, w[1]);
+            if (y > 0) add(p - width, w[2]);
+            if (y + 1 < height) add(p + width, w[3]);
+            base[p] = sum;
+            continue;
+          }
           if (x > 0) add(p - 1, phi_right[p - 1]);
           if (x + 1 < width) add(p + 1, phi_right[p]);
           if (y > 0) add(p - width, phi_down[p - width]);
@@ -415,17 +444,12 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
         const std::size_t row = std::size_t(y) * width;
         for (int x = (y + parity) & 1; x < width; x += 2) {
           const std::size_t p = row + x;
-          float numerator = base[p], denominator = psi[p];
-          const auto couple = [&](std::size_t q, float phi) {
-            phi *= seen_from(p, q);
-            numerator += phi * j[q];
-            denominator += phi;
-          };
-          if (x > 0) couple(p - 1, phi_right[p - 1]);
-          if (x + 1 < width) couple(p + 1, phi_right[p]);
-          if (y > 0) couple(p - width, phi_down[p - width]);
-          if (y + 1 < height) couple(p + width, phi_down[p]);
-          j[p] = numerator / denominator;
+          const float* w = &coupling[4 * p];
+          // Where there is no edge the coupling is 0; the clamped index is then harmless.
+          const float numerator =
+              base[p] + w[0] * j[x > 0 ? p - 1 : p] + w[1] * j[x + 1 < width ? p + 1 : p] +
+              w[2] * j[y > 0 ? p - width : p] + w[3] * j[y + 1 < height ? p + width : p];
+          j[p] = numerator / weighted_denominator[p];
         }
       }
     };
