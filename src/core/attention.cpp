@@ -11,7 +11,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "error.h"
 
@@ -37,25 +39,48 @@ void validate_features(const SuperFeatures& features) {
   if (features.reference_count < 1) {
     invalid("reference superpixel count " + std::to_string(features.reference_count) + " < 1");
   }
+  const auto check_visibility = [](const float* visibility, int count, const char* what) {
+    if (visibility == nullptr) return;
+    bool any = false;
+    for (int i = 0; i < count; ++i) {
+      if (!(visibility[i] >= 0.0f && visibility[i] <= 1.0f)) {
+        invalid(std::string(what) + " superpixel visibility " + std::to_string(i) +
+                " is not in [0, 1]");
+      }
+      any = any || visibility[i] > 0.0f;
+    }
+    if (!any) invalid(std::string(what) + " has no visible superpixel");
+  };
+  check_visibility(features.target_visibility, features.target_count, "target");
+  check_visibility(features.reference_visibility, features.reference_count, "reference");
 }
 
-// Rows of `features` (count x channels) minus their unweighted mean over the rows, divided by
+// Rows of `features` (count x channels) minus their mean over the rows (unweighted, or weighted
+// by `visibility` when given, so that transparent superpixels do not shift mu), divided by
 // their L2 norm: the factors of eq. 2. A row equal to the mean has no direction; it stays zero,
 // so its correlation with everything is 0. Computed in double, stored as float for the GEMM.
-RowMatrix centred_unit_rows(const float* features, int count, int channels, const char* what) {
+RowMatrix centred_unit_rows(const float* features, int count, int channels, const float* visibility,
+                            const char* what) {
   const std::size_t c = static_cast<std::size_t>(channels);
   std::vector<double> mean(c, 0.0);
+  double total_visibility = 0.0;
   for (int i = 0; i < count; ++i) {
     const float* row = features + static_cast<std::size_t>(i) * c;
+    const double weight = visibility != nullptr ? visibility[i] : 0.0;
+    total_visibility += weight;
     for (std::size_t k = 0; k < c; ++k) {
       if (!std::isfinite(row[k])) {
         invalid(std::string(what) + " super-feature " + std::to_string(i) + " channel " +
                 std::to_string(k) + " is not finite");
       }
-      mean[k] += row[k];
+      if (visibility != nullptr) {
+        mean[k] += weight * row[k];
+      } else {
+        mean[k] += row[k];
+      }
     }
   }
-  for (double& m : mean) m /= count;
+  for (double& m : mean) m /= visibility != nullptr ? total_visibility : count;
 
   RowMatrix unit(count, channels);
   std::vector<double> centred(c);
@@ -126,11 +151,17 @@ void softmax_numerators_row(float* row, std::size_t count, float row_max, float 
 class AttentionKernel {
  public:
   AttentionKernel(const SuperFeatures& features, const AttentionParams& params)
-      : target_(
-            centred_unit_rows(features.target, features.target_count, features.channels, "target")),
+      : target_(centred_unit_rows(features.target, features.target_count, features.channels,
+                                  features.target_visibility, "target")),
         reference_(centred_unit_rows(features.reference, features.reference_count,
-                                     features.channels, "reference")),
-        tau_(params.tau) {}
+                                     features.channels, features.reference_visibility,
+                                     "reference")),
+        tau_(params.tau) {
+    if (features.reference_visibility != nullptr) {
+      reference_visibility_.assign(features.reference_visibility,
+                                   features.reference_visibility + features.reference_count);
+    }
+  }
 
   int reference_count() const { return static_cast<int>(reference_.rows()); }
 
@@ -145,8 +176,19 @@ class AttentionKernel {
     const std::size_t columns = static_cast<std::size_t>(reference_.rows());
     for (int r = 0; r < rows; ++r) {
       float* row = weights.row(r).data();
-      const float row_max = weights.row(r).maxCoeff();
-      softmax_numerators_row(row, columns, row_max, tau_);
+      if (reference_visibility_.empty()) {
+        const float row_max = weights.row(r).maxCoeff();
+        softmax_numerators_row(row, columns, row_max, tau_);
+      } else {
+        // The maximum over the visible columns only, so that the largest kept numerator is
+        // v_j > 0 and the row sum cannot underflow to 0; hidden columns get weight 0.
+        float row_max = -std::numeric_limits<float>::infinity();
+        for (std::size_t j = 0; j < columns; ++j) {
+          if (reference_visibility_[j] > 0.0f) row_max = std::max(row_max, row[j]);
+        }
+        softmax_numerators_row(row, columns, row_max, tau_);
+        for (std::size_t j = 0; j < columns; ++j) row[j] *= reference_visibility_[j];
+      }
       row_sums(r) = weights.row(r).sum();
     }
   }
@@ -155,6 +197,7 @@ class AttentionKernel {
   RowMatrix target_;     // N_T x C: (F_T(i) - mu_T) / ||F_T(i) - mu_T||
   RowMatrix reference_;  // N_R x C: (F_R(j) - mu_R) / ||F_R(j) - mu_R||
   float tau_;
+  std::vector<float> reference_visibility_;  // N_R, empty = all 1
 };
 
 }  // namespace

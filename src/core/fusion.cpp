@@ -287,13 +287,19 @@ struct Scratch {
 
 // N(s): superpixels whose centroid is within `radius` of the centroid of s (Euclidean,
 // normalised coordinates, computed in double from the stats), and their bound fields.
+// Transparency (stats.coverage given): a superpixel without visible pixels gets no weight in
+// the fusion of a superpixel that has some -- it is left out of N(s), so a region hidden
+// under alpha = 0 cannot pull visible pixels towards its matched colour. A hidden superpixel's
+// own (invisible) pixels keep the full neighbourhood, so that they stay well defined.
 void gather_candidates(int own, const SuperpixelStats& stats, const std::vector<float>& rows,
                        double radius, Scratch& scratch) {
   const double own_y = stats.mean_position[2 * static_cast<std::size_t>(own)];
   const double own_x = stats.mean_position[2 * static_cast<std::size_t>(own) + 1];
+  const bool skip_hidden = !stats.coverage.empty() && stats.coverage[own] > 0.0;
   int count = 0;
   for (int i = 0; i < stats.count; ++i) {
     if (stats.pixel_count[i] <= 0) continue;  // an unused label has no centroid
+    if (skip_hidden && !(stats.coverage[i] > 0.0)) continue;
     const double dy = stats.mean_position[2 * static_cast<std::size_t>(i)] - own_y;
     const double dx = stats.mean_position[2 * static_cast<std::size_t>(i) + 1] - own_x;
     if (!(std::sqrt(dy * dy + dx * dx) <= radius)) continue;
@@ -570,7 +576,8 @@ void validate_stats(const SuperpixelStats& stats, const Segmentation& segmentati
   }
   if (stats.pixel_count.size() != count || stats.mean_position.size() != 2 * count ||
       stats.mean_rgb.size() != 3 * count || stats.cov_position.size() != 3 * count ||
-      stats.cov_rgb.size() != 6 * count) {
+      stats.cov_rgb.size() != 6 * count ||
+      (!stats.coverage.empty() && stats.coverage.size() != count)) {
     invalid("fusion: stats arrays do not match their count " + std::to_string(stats.count));
   }
   // The stats must describe this segmentation (a stale or foreign stats object would silently

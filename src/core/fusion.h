@@ -20,7 +20,9 @@ struct FusionParams {
 void validate_fusion_params(const FusionParams& params);
 
 // I_hat(p) = sum_{i in N(p)} d(p,i) c(i) / sum_{i in N(p)} d(p,i).
-// target: I_T; colors: N x 3 (c(i)); stats: superpixel_stats(target, segmentation).
+// target: I_T; colors: N x 3 (c(i)); stats: superpixel_stats(target, segmentation[, coverage]).
+// With stats.coverage (a target with transparency, alpha.h), superpixels without visible
+// pixels are left out of N(p) for the pixels of superpixels that have some.
 // Result is not clamped; within 0.5/255 per channel of the float64 definition (weights below
 // a proven bound are left out, see fusion.cpp), bit-identical whatever ctx.threads.
 // Reports progress through ctx.progress (fractions in (0, 1), on the calling thread); a

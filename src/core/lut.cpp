@@ -198,14 +198,20 @@ void validate_lut_fit_params(const LutFitParams& params) {
 
 LutFitSamples::LutFitSamples() : accum_(7 * std::size_t(kBins) * kBins * kBins, 0.0) {}
 
-void LutFitSamples::add(const RgbImage& target, const RgbImage& result) {
+void LutFitSamples::add(const RgbImage& target, const RgbImage& result,
+                        const std::vector<float>* coverage) {
   validate_image(target, "target");
   validate_image(result, "result");
   if (target.width != result.width || target.height != result.height) {
     throw Error(ErrorCode::kInvalidArgument, "result size differs from the target's");
   }
+  const bool weighted = coverage != nullptr && !coverage->empty();
+  if (weighted && coverage->size() != target.pixel_count()) {
+    throw Error(ErrorCode::kInvalidArgument, "LUT fit coverage size differs from the target's");
+  }
   // Sequential on purpose: float64 sums in pixel order are deterministic, and binning is a
   // small part of the fit (about 10 ns a pixel).
+  double total = 0.0;
   for (std::size_t p = 0, n = target.pixel_count(); p < n; ++p) {
     float t[3];
     int bin[3];
@@ -214,13 +220,25 @@ void LutFitSamples::add(const RgbImage& target, const RgbImage& result) {
       bin[c] = std::min(kBins - 1, static_cast<int>(t[c] * kBins));
     }
     double* a = &accum_[7 * (bin[0] + std::size_t(kBins) * (bin[1] + std::size_t(kBins) * bin[2]))];
+    if (weighted) {
+      // Transparency: a pixel counts by its coverage; a hidden one not at all.
+      const double w = (*coverage)[p];
+      if (!(w > 0.0)) continue;
+      a[0] += w;
+      for (int c = 0; c < 3; ++c) {
+        a[1 + c] += w * t[c];
+        a[4 + c] += w * result.rgb[3 * p + c];
+      }
+      total += w;
+      continue;
+    }
     a[0] += 1.0;
     for (int c = 0; c < 3; ++c) {
       a[1 + c] += t[c];
       a[4 + c] += result.rgb[3 * p + c];
     }
   }
-  total_ += static_cast<double>(target.pixel_count());
+  total_ += weighted ? total : static_cast<double>(target.pixel_count());
 }
 
 std::vector<LutFitSamples::Bin> LutFitSamples::bins() const {
@@ -401,10 +419,11 @@ Lut fit_lut(const LutFitSamples& samples, const LutFitParams& params) {
   return lut;
 }
 
-Lut fit_lut(const RgbImage& target, const RgbImage& result, const LutFitParams& params) {
+Lut fit_lut(const RgbImage& target, const RgbImage& result, const LutFitParams& params,
+            const std::vector<float>* coverage) {
   validate_lut_fit_params(params);
   LutFitSamples samples;
-  samples.add(target, result);
+  samples.add(target, result, coverage);
   return fit_lut(samples, params);
 }
 

@@ -89,12 +89,15 @@ class LutFitSamples {
   static constexpr int kBins = 64;
   LutFitSamples();
   // target, result: same size; pixels whose target colour lies outside [0,1] are clamped into
-  // it. Throws Error(kInvalidArgument) for invalid or mismatched images.
-  void add(const RgbImage& target, const RgbImage& result);
+  // it. coverage (alpha.h): null / empty = every pixel counts 1; else each pixel counts its
+  // coverage in [0,1] (the bins' counts and sums are weighted; hidden pixels add nothing).
+  // Throws Error(kInvalidArgument) for invalid or mismatched images or coverage.
+  void add(const RgbImage& target, const RgbImage& result,
+           const std::vector<float>* coverage = nullptr);
   // Occupied bins in bin order: mean target colour, mean result colour, pixel count.
   struct Bin {
     std::array<double, 3> target, result;
-    double count;
+    double count;  // pixels (or summed coverage) in the bin
   };
   std::vector<Bin> bins() const;
   double pixel_count() const { return total_; }
@@ -126,8 +129,9 @@ class LutFitSamples {
 // afterwards (sRGB outputs; other software need not clamp). Throws Error(kInvalidArgument) for bad
 // params or no samples.
 Lut fit_lut(const LutFitSamples& samples, const LutFitParams& params);
-// Convenience: samples of one image pair, then fit_lut.
-Lut fit_lut(const RgbImage& target, const RgbImage& result, const LutFitParams& params);
+// Convenience: samples of one image pair (weighted by coverage when given), then fit_lut.
+Lut fit_lut(const RgbImage& target, const RgbImage& result, const LutFitParams& params,
+            const std::vector<float>* coverage = nullptr);
 
 // How well a LUT reproduces a spatially varying result: CIEDE2000 between
 // apply_lut(lut, target) (clamped to [0,1]) and result, over every pixel.

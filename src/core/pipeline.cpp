@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "alpha.h"
 #include "error.h"
 #include "layers.h"
 
@@ -71,10 +72,21 @@ std::pair<ImageSize, ImageSize> checked_analysis_sizes(const Params& params, con
 }
 
 // The image the method analyses: at or below the working size the image itself (exactly the
-// full-resolution method), above it its area-averaged reduction.
-RgbImage analysis_image(const Rgba8Image& image, ImageSize size, const Context& ctx) {
-  return is_own_size(size, image.width, image.height) ? to_rgb(image)
-                                                      : area_reduce(image, size, ctx);
+// full-resolution method), above it its area-averaged reduction (premultiplied by alpha).
+// `coverage` receives its alpha / 255 (empty when opaque), and the RGB under coverage 0 is
+// replaced by the canonical fill of the visible pixels (alpha.h), so that no later stage --
+// the CNN, which reads image(side), included -- can see a hidden colour.
+RgbImage analysis_image(const Rgba8Image& image, ImageSize size, const Context& ctx,
+                        std::vector<float>& coverage, const char* what) {
+  RgbImage analysed;
+  if (is_own_size(size, image.width, image.height)) {
+    analysed = to_rgb(image);
+    coverage = coverage_of(image);
+  } else {
+    analysed = area_reduce(image, size, ctx, coverage);
+  }
+  canonical_fill(analysed, coverage, what);
+  return analysed;
 }
 
 }  // namespace
@@ -85,8 +97,8 @@ Pipeline::Pipeline(const Params& params, Rgba8Image target, Rgba8Image reference
   const Context ctx = context();
   output_width_ = target.width;
   output_height_ = target.height;
-  target_ = analysis_image(target, target_size, ctx);
-  reference_ = analysis_image(reference, reference_size, ctx);
+  target_ = analysis_image(target, target_size, ctx, coverage_[0], "target");
+  reference_ = analysis_image(reference, reference_size, ctx, coverage_[1], "reference");
   full_target_rgba_ = std::move(target);
   check_analysis_sizes();
 }
@@ -179,14 +191,15 @@ void Pipeline::segment() {
   SuperpixelStats stats[2];
   for (Side side : {Side::kTarget, Side::kReference}) {
     const int s = side_index(side);
-    segmentation[s] = slic(image(side), params_.slic, ctx);
+    segmentation[s] = slic(image(side), params_.slic, ctx, &coverage_[s]);
     report(Stage::kSegment, 0.4 + 0.4 * s);
-    stats[s] = superpixel_stats(image(side), segmentation[s], ctx);
+    stats[s] = superpixel_stats(image(side), segmentation[s], ctx, &coverage_[s]);
   }
   // Commit only once both sides succeeded, so a cancelled run leaves the previous state.
   for (int s = 0; s < 2; ++s) {
     segmentation_[s] = std::move(segmentation[s]);
     stats_[s] = std::move(stats[s]);
+    visibility_[s] = superpixel_visibility(stats_[s]);
   }
   make_poolers();
   done_ = Done::kSegment;
@@ -201,7 +214,8 @@ void Pipeline::make_poolers() {
       const RgbImage& img = image(static_cast<Side>(s));
       poolers_[s].push_back(std::make_unique<FeaturePooler>(
           segmentation_[s], layer.channels, layer.stride,
-          feature_map_size(img.height, layer.stride), feature_map_size(img.width, layer.stride)));
+          feature_map_size(img.height, layer.stride), feature_map_size(img.width, layer.stride),
+          &coverage_[s]));
     }
     superfeatures_[s].clear();
   }
@@ -283,12 +297,19 @@ void Pipeline::match() {
   const SuperpixelStats& reference_stats = stats_[side_index(Side::kReference)];
   std::vector<float> reference_rgb(reference_stats.mean_rgb.begin(),
                                    reference_stats.mean_rgb.end());
-  direct_colors_ = supercolor::direct_colors(
-      SuperFeatures{superfeatures_[0].data(), segmentation_[0].count, superfeatures_[1].data(),
-                    segmentation_[1].count, combined_channels_},
-      reference_rgb.data(), params_.attention, ctx);
+  direct_colors_ =
+      supercolor::direct_colors(super_features(), reference_rgb.data(), params_.attention, ctx);
   done_ = Done::kMatch;
   report(Stage::kMatch, 1.0);
+}
+
+SuperFeatures Pipeline::super_features() const {
+  SuperFeatures features{superfeatures_[0].data(), segmentation_[0].count, superfeatures_[1].data(),
+                         segmentation_[1].count, combined_channels_};
+  // Transparency: visibility-weighted means and attention (attention.h); null when opaque.
+  if (!visibility_[0].empty()) features.target_visibility = visibility_[0].data();
+  if (!visibility_[1].empty()) features.reference_visibility = visibility_[1].data();
+  return features;
 }
 
 const std::vector<float>& Pipeline::direct_colors() const {
@@ -303,10 +324,8 @@ std::vector<float> Pipeline::attention_rows(int row_begin, int row_end) const {
                                                  std::to_string(row_end) + ") out of range");
   }
   std::vector<float> rows(static_cast<std::size_t>(row_end - row_begin) * segmentation_[1].count);
-  supercolor::attention_rows(
-      SuperFeatures{superfeatures_[0].data(), segmentation_[0].count, superfeatures_[1].data(),
-                    segmentation_[1].count, combined_channels_},
-      params_.attention, row_begin, row_end, rows.data(), context());
+  supercolor::attention_rows(super_features(), params_.attention, row_begin, row_end, rows.data(),
+                             context());
   return rows;
 }
 
@@ -332,7 +351,7 @@ void Pipeline::finish() {
   const bool regrains = params_.regrain_mode != RegrainMode::kNone;
   if (regrains) report(Stage::kRegrain, 0.0);
   out = regrain_with_mode(params_.regrain_mode, target_, fused_, params_.regrain,
-                          context(Stage::kRegrain));
+                          context(Stage::kRegrain), &coverage_[0]);
   if (regrains) report(Stage::kRegrain, 1.0);
   for (float& v : out.rgb) v = std::min(1.0f, std::max(0.0f, v));  // method.md §1.8
   result_ = std::move(out);
@@ -356,7 +375,8 @@ void Pipeline::upsample() {
   if (!target_reduced()) {
     output_ = to_rgba8(result_, alpha);
   } else {
-    const LocalAffineModel model = fit_local_affine(target_, result_, LocalAffineParams{}, ctx);
+    const LocalAffineModel model =
+        fit_local_affine(target_, result_, LocalAffineParams{}, ctx, &coverage_[0]);
     report(Stage::kUpsample, 0.2);
     const Context apply_ctx = context(Stage::kUpsample, 0.2, 0.8);
     output_ = alpha != nullptr ? apply_local_affine(model, full_target_rgba_, apply_ctx)
@@ -415,7 +435,7 @@ Pipeline::FittedLut Pipeline::fit_lut(const LutFitParams& params) const {
   const Context ctx = context();
   const RgbImage graded = apply_grading(target_, result_, params_.grading, ctx);
   FittedLut fitted;
-  fitted.lut = supercolor::fit_lut(target_, graded, params);
+  fitted.lut = supercolor::fit_lut(target_, graded, params, &coverage_[0]);
   fitted.error = lut_fit_error(fitted.lut, target_, graded, LutInterpolation::kTrilinear, ctx);
   return fitted;
 }

@@ -51,7 +51,10 @@ class Pipeline {
  public:
   // Validates params and both images (Error on anything wrong; nothing is kept then), and reduces
   // each image above the working size. 8-bit RGBA inputs (decoders' output): the target's alpha
-  // is kept in output(). Float RGB inputs in [0,1]: output alpha is 255.
+  // is kept in output(), and transparency is honoured (method.md §1.8 and alpha.h): the RGB
+  // under alpha = 0 cannot change any visible output pixel, every statistic is weighted by
+  // alpha; an image whose alpha is 0 everywhere is Error(kInvalidArgument). Float RGB inputs in
+  // [0,1]: opaque, output alpha is 255.
   Pipeline(const Params& params, Rgba8Image target, Rgba8Image reference);
   Pipeline(const Params& params, RgbImage target, RgbImage reference);
 
@@ -123,8 +126,11 @@ class Pipeline {
   Stage update_params(const Params& params);
 
   const Params& params() const { return params_; }
-  // The images the method analyses (the working-size reductions when reduced).
+  // The images the method analyses (the working-size reductions when reduced), with the RGB of
+  // fully transparent pixels replaced by the canonical fill (alpha.h): what the CNN must see.
   const RgbImage& image(Side side) const { return side == Side::kTarget ? target_ : reference_; }
+  // alpha / 255 of image(side) per pixel; empty when that image is opaque.
+  const std::vector<float>& coverage(Side side) const { return coverage_[static_cast<int>(side)]; }
   // Full size of the target (the output's size).
   int output_width() const { return output_width_; }
   int output_height() const { return output_height_; }
@@ -157,8 +163,14 @@ class Pipeline {
   // The layer at params.layers[layer_index]; Error(kInvalidArgument) for an index out of range.
   const LayerInfo& layer(int layer_index) const;
 
+  // The attention's inputs, with the visibilities when an image has transparency.
+  SuperFeatures super_features() const;
+
   Params params_;
-  RgbImage target_, reference_;  // analysis images
+  RgbImage target_, reference_;  // analysis images (hidden pixels canonically filled)
+  // alpha / 255 of each analysis image (alpha.h), empty when opaque: every weighted stage then
+  // runs its unweighted code, bit for bit.
+  std::vector<float> coverage_[2];
   // The full-resolution target, kept only for upsample() (one of the two, by input type); the
   // float one only when the target is reduced.
   Rgba8Image full_target_rgba_;
@@ -177,6 +189,7 @@ class Pipeline {
 
   Segmentation segmentation_[2];
   SuperpixelStats stats_[2];
+  std::vector<float> visibility_[2];  // per superpixel, empty when opaque (attention.h)
   std::vector<std::unique_ptr<FeaturePooler>> poolers_[2];
   std::vector<float> superfeatures_[2];
   int combined_channels_ = 0;

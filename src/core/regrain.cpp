@@ -136,9 +136,116 @@ Planes resize_bilinear(const Planes& source, int width, int height, const Contex
   return result;
 }
 
+// resize_bilinear for one plane (the coverage).
+std::vector<float> resize_plane(const std::vector<float>& source, int source_width,
+                                int source_height, int width, int height) {
+  std::vector<float> result(std::size_t(width) * height);
+  const AxisTaps columns = axis_taps(source_width, width);
+  const AxisTaps rows = axis_taps(source_height, height);
+  for (int y = 0; y < height; ++y) {
+    const float* row0 = source.data() + std::size_t(rows.first[y]) * source_width;
+    const float* row1 = source.data() + std::size_t(rows.second[y]) * source_width;
+    const float fy = rows.weight[y];
+    for (int x = 0; x < width; ++x) {
+      const int x0 = columns.first[x], x1 = columns.second[x];
+      const float fx = columns.weight[x];
+      const float top = (1.0f - fx) * row0[x0] + fx * row0[x1];
+      const float bottom = (1.0f - fx) * row1[x0] + fx * row1[x1];
+      result[std::size_t(y) * width + x] = (1.0f - fy) * top + fy * bottom;
+    }
+  }
+  return result;
+}
+
+// The sweeps of solve_level with coverage weights (regrain.h): in the equation of a visible
+// pixel p, neighbour k's phi_k is multiplied by its coverage a_k,
+//   J(p) <- (psi I1 + sum_k a_k phi_k (J(n_k) - I0(n_k) + I0)) / (psi + sum_k a_k phi_k + 1e-6)
+// relaxed as Pitie's; a hidden pixel keeps a_k = 1. Rebuilds psi (solve_level releases it
+// before the sweeps). Jacobi into `next`, rows in parallel: thread-count independent.
+void sweep_weighted(Planes& solution, Planes& next, const Planes& target, const Planes& fused,
+                    int iterations, const std::vector<float>& coverage,
+                    const std::vector<float>& half_phi, const Context& level_ctx) {
+  const int width = target.width;
+  const int height = target.height;
+  const std::size_t n = target.plane_size();
+  const auto clamp_x = [width](int x) { return std::clamp(x, 0, width - 1); };
+  const auto clamp_y = [height](int y) { return std::clamp(y, 0, height - 1); };
+  constexpr int kDx[4] = {1, 0, -1, 0}, kDy[4] = {0, 1, 0, -1};  // right, down, left, up
+  // Per pixel: the four weighted couplings, the scale and the J-independent part of num.
+  std::vector<float> coupling(4 * n), scale(n);
+  Planes base(width, height);
+  parallel_for(
+      level_ctx, 0, static_cast<std::size_t>(height), kRowsPerChunk,
+      [&](std::size_t y_begin, std::size_t y_end) {
+        for (int y = int(y_begin); y < int(y_end); ++y) {
+          for (int x = 0; x < width; ++x) {
+            const std::size_t p = std::size_t(y) * width + x;
+            // psi as in solve_level (central differences of the target, clamped).
+            float delta2 = 0.0f;
+            for (int c = 0; c < 3; ++c) {
+              const float* t = target.plane(c);
+              const float dx = t[std::size_t(y) * width + clamp_x(x + 1)] -
+                               t[std::size_t(y) * width + clamp_x(x - 1)];
+              const float dy = t[std::size_t(clamp_y(y + 1)) * width + x] -
+                               t[std::size_t(clamp_y(y - 1)) * width + x];
+              delta2 += dx * dx + dy * dy;
+            }
+            const float psi = std::min(256.0f * std::sqrt(delta2) / 5.0f, 1.0f);
+            // A visible pixel with only hidden neighbours (none to couple to) keeps the
+            // unweighted couplings: with psi = 0 it would otherwise decay to 0.
+            bool visible = coverage[p] > 0.0f;
+            if (visible) {
+              float shown = 0.0f;
+              for (int k = 0; k < 4; ++k) {
+                shown += coverage[std::size_t(clamp_y(y + kDy[k])) * width + clamp_x(x + kDx[k])];
+              }
+              visible = shown > 0.0f;
+            }
+            float den = psi;
+            float sums[3] = {psi * fused.plane(0)[p], psi * fused.plane(1)[p],
+                             psi * fused.plane(2)[p]};
+            for (int k = 0; k < 4; ++k) {
+              const std::size_t q = std::size_t(clamp_y(y + kDy[k])) * width + clamp_x(x + kDx[k]);
+              const float phi = (half_phi[q] + half_phi[p]) * (visible ? coverage[q] : 1.0f);
+              coupling[4 * p + k] = phi;
+              den += phi;
+              for (int c = 0; c < 3; ++c) {
+                sums[c] += phi * (target.plane(c)[p] - target.plane(c)[q]);
+              }
+            }
+            scale[p] = (1.0f - kRelaxation) / (den + kDenominatorEps);
+            for (int c = 0; c < 3; ++c) base.plane(c)[p] = sums[c];
+          }
+        }
+      });
+  for (int iteration = 0; iteration < iterations; ++iteration) {
+    parallel_for(level_ctx, 0, static_cast<std::size_t>(height), kRowsPerChunk,
+                 [&](std::size_t y_begin, std::size_t y_end) {
+                   for (int y = int(y_begin); y < int(y_end); ++y) {
+                     for (int x = 0; x < width; ++x) {
+                       const std::size_t p = std::size_t(y) * width + x;
+                       std::size_t q[4];
+                       for (int k = 0; k < 4; ++k) {
+                         q[k] = std::size_t(clamp_y(y + kDy[k])) * width + clamp_x(x + kDx[k]);
+                       }
+                       for (int c = 0; c < 3; ++c) {
+                         const float* j = solution.plane(c);
+                         float sum = base.plane(c)[p];
+                         for (int k = 0; k < 4; ++k) sum += coupling[4 * p + k] * j[q[k]];
+                         next.plane(c)[p] = sum * scale[p] + kRelaxation * j[p];
+                       }
+                     }
+                   }
+                 });
+    std::swap(solution.data, next.data);
+  }
+}
+
 // Relaxed Jacobi sweeps at one level; `solution` is the starting point and the result.
+// coverage: empty (opaque: Pitie's sweeps exactly) or this level's coverage (regrain.h).
 void solve_level(Planes& solution, const Planes& target, const Planes& fused, int iterations,
-                 int level, double smoothness, const Context& ctx) {
+                 int level, double smoothness, const std::vector<float>& coverage,
+                 const Context& ctx) {
   const int width = target.width;
   const int height = target.height;
   const std::size_t n = target.plane_size();
@@ -205,6 +312,10 @@ void solve_level(Planes& solution, const Planes& target, const Planes& fused, in
   psi = std::vector<float>();  // no longer needed: keep the peak memory down
 
   Planes next(width, height);
+  if (!coverage.empty()) {
+    sweep_weighted(solution, next, target, fused, iterations, coverage, half_phi, level_ctx);
+    return;
+  }
   for (int iteration = 0; iteration < iterations; ++iteration) {
     parallel_for(
         level_ctx, 0, static_cast<std::size_t>(height), kRowsPerChunk,
@@ -246,8 +357,10 @@ void solve_level(Planes& solution, const Planes& target, const Planes& fused, in
 // regrain_rec of the transcription: coarser levels first, then this level's sweeps. The
 // starting point handed down is always the target itself (resizing `out` = I0 gives the
 // resized I0), so only the target and fused images are resized on the way down.
+// coverage: empty (opaque) or this level's coverage, resized along with the images.
 Planes regrain_level(const Planes& target, const Planes& fused, const std::vector<int>& iterations,
-                     std::size_t level, double smoothness, const Context& ctx) {
+                     std::size_t level, double smoothness, const std::vector<float>& coverage,
+                     const Context& ctx) {
   const int width = target.width;
   const int height = target.height;
   const int half_width = (width + 1) / 2;
@@ -259,14 +372,18 @@ Planes regrain_level(const Planes& target, const Planes& fused, const std::vecto
     {
       const Planes coarse_target = resize_bilinear(target, half_width, half_height, ctx);
       const Planes coarse_fused = resize_bilinear(fused, half_width, half_height, ctx);
-      coarse_solution =
-          regrain_level(coarse_target, coarse_fused, iterations, level + 1, smoothness, ctx);
+      const std::vector<float> coarse_coverage =
+          coverage.empty() ? std::vector<float>()
+                           : resize_plane(coverage, width, height, half_width, half_height);
+      coarse_solution = regrain_level(coarse_target, coarse_fused, iterations, level + 1,
+                                      smoothness, coarse_coverage, ctx);
     }
     solution = resize_bilinear(coarse_solution, width, height, ctx);
   } else {
     solution = target;
   }
-  solve_level(solution, target, fused, iterations[level], static_cast<int>(level), smoothness, ctx);
+  solve_level(solution, target, fused, iterations[level], static_cast<int>(level), smoothness,
+              coverage, ctx);
   return solution;
 }
 
@@ -293,8 +410,15 @@ void validate_regrain_params(const RegrainParams& params) {
   }
 }
 
+void validate_regrain_coverage(const std::vector<float>* coverage, const RgbImage& target) {
+  if (coverage != nullptr && !coverage->empty() && coverage->size() != target.pixel_count()) {
+    invalid("regrain: coverage holds " + std::to_string(coverage->size()) + " values for " +
+            std::to_string(target.pixel_count()) + " pixels");
+  }
+}
+
 RgbImage regrain(const RgbImage& target, const RgbImage& fused, const RegrainParams& params,
-                 const Context& ctx) {
+                 const Context& ctx, const std::vector<float>* coverage) {
   validate_regrain_params(params);
   validate_image(target, "regrain target");
   validate_image(fused, "regrain fused");
@@ -303,9 +427,12 @@ RgbImage regrain(const RgbImage& target, const RgbImage& fused, const RegrainPar
             std::to_string(target.height) + ", fused image " + std::to_string(fused.width) + "x" +
             std::to_string(fused.height));
   }
+  validate_regrain_coverage(coverage, target);
+  const std::vector<float> no_coverage;
+  const std::vector<float>& weights = coverage != nullptr ? *coverage : no_coverage;
   ctx.check_cancelled();
   const Planes solution = regrain_level(to_planes(target), to_planes(fused), params.iterations, 0,
-                                        params.smoothness, ctx);
+                                        params.smoothness, weights, ctx);
   return to_interleaved(solution);
 }
 
@@ -329,12 +456,13 @@ RegrainMode parse_regrain_mode(const std::string& name) {
 }
 
 RgbImage regrain_with_mode(RegrainMode mode, const RgbImage& target, const RgbImage& fused,
-                           const RegrainParams& params, const Context& ctx) {
+                           const RegrainParams& params, const Context& ctx,
+                           const std::vector<float>* coverage) {
   switch (mode) {
     case RegrainMode::kRobust:
-      return regrain_robust(target, fused, params, ctx);
+      return regrain_robust(target, fused, params, ctx, coverage);
     case RegrainMode::kPitie:
-      return regrain(target, fused, params, ctx);
+      return regrain(target, fused, params, ctx, coverage);
     case RegrainMode::kNone:
       break;
   }

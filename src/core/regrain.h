@@ -29,9 +29,19 @@ struct RegrainParams {
 
 void validate_regrain_params(const RegrainParams& params);
 
+// Throws Error(kInvalidArgument) unless coverage is null, empty or one value per target pixel.
+void validate_regrain_coverage(const std::vector<float>* coverage, const RgbImage& target);
+
+// Transparency (both solvers): `coverage` (alpha.h) is null / empty for an opaque image -- the
+// solver as it is, bit for bit -- or width * height weights in [0,1]. The energy's terms are then
+// weighted by coverage, alpha_p psi_p |J(p) - I1(p)|^2 and alpha_p alpha_q phi_pq |...|^2, so the
+// equation of a visible pixel p weights each neighbour q's coupling by alpha_q: a hidden
+// neighbour neither pulls J(p) nor imposes its gradient. A hidden pixel's own equation is
+// degenerate under that energy; it keeps the unweighted one, so that it stays defined.
+
 // Pitie's regrain. target (I0) and fused (I1) have the same size. Result is not clamped.
 RgbImage regrain(const RgbImage& target, const RgbImage& fused, const RegrainParams& params,
-                 const Context& ctx);
+                 const Context& ctx, const std::vector<float>* coverage = nullptr);
 
 // Robust regrain (regrain_robust.cpp): the fused image's colours with the target's detail, in a
 // luma / opponent-chroma decomposition; starts from `fused`, keeps a floor on the data term,
@@ -43,10 +53,11 @@ RgbImage regrain(const RgbImage& target, const RgbImage& fused, const RegrainPar
 // the inputs and the 12-byte-per-pixel result. Throws Error(kInvalidArgument) on bad params, sizes
 // or non-finite values, Error(kCancelled) when ctx's flag is raised.
 RgbImage regrain_robust(const RgbImage& target, const RgbImage& fused, const RegrainParams& params,
-                        const Context& ctx);
+                        const Context& ctx, const std::vector<float>* coverage = nullptr);
 
 // Dispatch on `mode`: regrain_robust, regrain, or a copy of `fused` (kNone).
 RgbImage regrain_with_mode(RegrainMode mode, const RgbImage& target, const RgbImage& fused,
-                           const RegrainParams& params, const Context& ctx);
+                           const RegrainParams& params, const Context& ctx,
+                           const std::vector<float>* coverage = nullptr);
 
 }  // namespace supercolor

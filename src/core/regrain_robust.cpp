@@ -261,10 +261,28 @@ struct LevelResult {
 
 // One level: coarser levels first, then red-black sweeps per channel. Returns the solution and
 // the gains that the finer levels interpolate.
+// 2x2 box average of one plane (the coverage), as `downsample`.
+std::vector<float> downsample_plane(const std::vector<float>& source, int width, int height) {
+  const int half_width = (width + 1) / 2, half_height = (height + 1) / 2;
+  std::vector<float> result(std::size_t(half_width) * half_height);
+  for (int y = 0; y < half_height; ++y) {
+    const std::size_t row0 = std::size_t(2 * y) * width;
+    const std::size_t row1 = std::size_t(std::min(2 * y + 1, height - 1)) * width;
+    for (int x = 0; x < half_width; ++x) {
+      const int x0 = 2 * x, x1 = std::min(2 * x + 1, width - 1);
+      result[std::size_t(y) * half_width + x] =
+          0.25f * (source[row0 + x0] + source[row0 + x1] + source[row1 + x0] + source[row1 + x1]);
+    }
+  }
+  return result;
+}
+
+// coverage: empty (opaque: the solver as it is) or this level's coverage (regrain.h): in the
+// equation of a visible pixel p every edge p~q is weighted by alpha_q.
 template <typename View>
 LevelResult solve_level(const View& target, const View& fused, int width, int height,
                         const RegrainParams& params, float phi0, std::size_t level,
-                        const Context& ctx) {
+                        const std::vector<float>& coverage, const Context& ctx) {
   ctx.check_cancelled();
   const int half_width = (width + 1) / 2, half_height = (height + 1) / 2;
   LevelResult result;
@@ -275,8 +293,10 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
     {
       const Planes coarse_target = downsample(target, width, height, ctx);
       const Planes coarse_fused = downsample(fused, width, height, ctx);
+      const std::vector<float> coarse_coverage =
+          coverage.empty() ? std::vector<float>() : downsample_plane(coverage, width, height);
       coarse = solve_level(coarse_target, coarse_fused, half_width, half_height, params, phi0,
-                           level + 1, ctx);
+                           level + 1, coarse_coverage, ctx);
     }
     solution = upsample(coarse.solution, width, height, ctx);
     if (int(level) < kGainLevel) result.gains = std::move(coarse.gains);
@@ -358,6 +378,32 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
     const long long cap = std::max<long long>(iterations, (1LL << 22) / (long long)n);
     iterations = int(std::clamp<long long>(wanted, iterations, cap));
   }
+  // Transparency (regrain.h): the edge weights as seen from p, phi_pq alpha_q for a visible p
+  // (phi_pq for a hidden one), per pixel and direction (left, right, up, down; 0 where there is
+  // no edge), and psi plus their sum. Built once per level, weighted images only.
+  const bool weighted = !coverage.empty();
+  std::vector<float> coupling, weighted_denominator;
+  if (weighted) {
+    coupling.assign(4 * n, 0.0f);
+    weighted_denominator.assign(n, 0.0f);
+    for_rows(level_ctx, height, [&](int y_begin, int y_end) {
+      for (int y = y_begin; y < y_end; ++y) {
+        for (int x = 0; x < width; ++x) {
+          const std::size_t p = std::size_t(y) * width + x;
+          const bool visible = coverage[p] > 0.0f;
+          float* out = &coupling[4 * p];
+          const auto seen = [&](std::size_t q, float phi) {
+            return phi * (visible ? coverage[q] : 1.0f);
+          };
+          if (x > 0) out[0] = seen(p - 1, phi_right[p - 1]);
+          if (x + 1 < width) out[1] = seen(p + 1, phi_right[p]);
+          if (y > 0) out[2] = seen(p - width, phi_down[p - width]);
+          if (y + 1 < height) out[3] = seen(p + width, phi_down[p]);
+          weighted_denominator[p] = psi[p] + out[0] + out[1] + out[2] + out[3];
+        }
+      }
+    });
+  }
   std::vector<float> base(n), gain;
   for (int c = 0; c < 3; ++c) {
     if (c < 2) gain = upsample_gain(result.gains, c == 1, width, height, ctx);
@@ -371,6 +417,15 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
           const auto add = [&](std::size_t q, float phi) {
             sum += phi * 0.5f * (gain[p] + gain[q]) * (target_p - target.channel(c, q));
           };
+          if (weighted) {
+            const float* w = &coupling[4 * p];
+            if (x > 0) add(p - 1, w[0]);
+            if (x + 1 < width) add(p + 1, w[1]);
+            if (y > 0) add(p - width, w[2]);
+            if (y + 1 < height) add(p + width, w[3]);
+            base[p] = sum;
+            continue;
+          }
           if (x > 0) add(p - 1, phi_right[p - 1]);
           if (x + 1 < width) add(p + 1, phi_right[p]);
           if (y > 0) add(p - width, phi_down[p - width]);
@@ -382,9 +437,29 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
 
     // Red-black Gauss-Seidel: J(p) = (base + sum_q phi_pq J(q)) / (psi + sum_q phi_pq).
     float* j = solution.plane(c);
+    // The weighted sweep over rows [y_begin, y_end) of one colour (kept apart from the opaque
+    // loop below, which stays exactly as it was).
+    const auto sweep_rows_weighted = [&](int y_begin, int y_end, int parity) {
+      for (int y = y_begin; y < y_end; ++y) {
+        const std::size_t row = std::size_t(y) * width;
+        for (int x = (y + parity) & 1; x < width; x += 2) {
+          const std::size_t p = row + x;
+          const float* w = &coupling[4 * p];
+          // Where there is no edge the coupling is 0; the clamped index is then harmless.
+          const float numerator =
+              base[p] + w[0] * j[x > 0 ? p - 1 : p] + w[1] * j[x + 1 < width ? p + 1 : p] +
+              w[2] * j[y > 0 ? p - width : p] + w[3] * j[y + 1 < height ? p + width : p];
+          j[p] = numerator / weighted_denominator[p];
+        }
+      }
+    };
     for (int iteration = 0; iteration < iterations; ++iteration) {
       for (int parity = 0; parity < 2; ++parity) {
         for_rows(level_ctx, height, [&](int y_begin, int y_end) {
+          if (weighted) {
+            sweep_rows_weighted(y_begin, y_end, parity);
+            return;
+          }
           for (int y = y_begin; y < y_end; ++y) {
             const std::size_t row = std::size_t(y) * width;
             // Edges to the row above / below; none outside the image.
@@ -425,7 +500,7 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
 }  // namespace
 
 RgbImage regrain_robust(const RgbImage& target, const RgbImage& fused, const RegrainParams& params,
-                        const Context& ctx) {
+                        const Context& ctx, const std::vector<float>* coverage) {
   validate_regrain_params(params);
   validate_image(target, "regrain target");
   validate_image(fused, "regrain fused");
@@ -435,12 +510,15 @@ RgbImage regrain_robust(const RgbImage& target, const RgbImage& fused, const Reg
                                                  ", fused image " + std::to_string(fused.width) +
                                                  "x" + std::to_string(fused.height));
   }
+  validate_regrain_coverage(coverage, target);
+  const std::vector<float> no_coverage;
   ctx.check_cancelled();
   const float phi0 =
       kPhi * std::min(1.0f, float(std::min(target.width, target.height)) / kFullPhiSide);
-  const Planes solution = solve_level(RgbView{&target}, RgbView{&fused}, target.width,
-                                      target.height, params, phi0, 0, ctx)
-                              .solution;
+  const Planes solution =
+      solve_level(RgbView{&target}, RgbView{&fused}, target.width, target.height, params, phi0, 0,
+                  coverage != nullptr ? *coverage : no_coverage, ctx)
+          .solution;
 
   // Back to RGB: R = Y + C2/3 + C1/2, G = Y + C2/3 - C1/2, B = Y - 2 C2/3.
   RgbImage result{target.width, target.height, std::vector<float>(target.rgb.size())};

@@ -48,10 +48,11 @@ AreaTaps area_taps(int source, int destination) {
   return taps;
 }
 
-// Reduces with a row reader: read_row(y, out) writes source row y as width*3 floats in [0,1].
-template <typename ReadRow>
-RgbImage reduce_rows(int width, int height, ImageSize size, const Context& ctx,
-                     const ReadRow& read_row) {
+// Reduces with a row reader: read_row(y, out) writes source row y as width * kChannels floats.
+// Returns the reduced rows, kChannels floats per pixel.
+template <int kChannels, typename ReadRow>
+std::vector<float> reduce_rows(int width, int height, ImageSize size, const Context& ctx,
+                               const ReadRow& read_row) {
   if (size.width < 1 || size.height < 1 || size.width > width || size.height > height) {
     throw Error(ErrorCode::kInvalidArgument,
                 "reduction to " + std::to_string(size.width) + "x" + std::to_string(size.height) +
@@ -59,57 +60,90 @@ RgbImage reduce_rows(int width, int height, ImageSize size, const Context& ctx,
   }
   const AreaTaps columns = area_taps(width, size.width);
   const AreaTaps rows = area_taps(height, size.height);
-  RgbImage out;
-  out.width = size.width;
-  out.height = size.height;
-  out.rgb.assign(3 * out.pixel_count(), 0.0f);
+  std::vector<float> out(kChannels * static_cast<std::size_t>(size.width) * size.height, 0.0f);
   // Output rows in chunks; each chunk reads the source rows it covers (a source row shared by
   // two chunks is read twice, which keeps chunks independent and the result thread-free).
   parallel_for(ctx, 0, size.height, 8, [&](std::size_t row_begin, std::size_t row_end) {
-    std::vector<float> source_row(3 * static_cast<std::size_t>(width));
-    std::vector<float> reduced_row(3 * static_cast<std::size_t>(size.width));
+    std::vector<float> source_row(kChannels * static_cast<std::size_t>(width));
+    std::vector<float> reduced_row(kChannels * static_cast<std::size_t>(size.width));
     for (std::size_t oy = row_begin; oy < row_end; ++oy) {
-      float* target = &out.rgb[3 * oy * size.width];
+      float* target = &out[kChannels * oy * size.width];
       for (int k = 0; k < rows.count[oy]; ++k) {
         const int y = rows.first[oy] + k;
         const float wy = rows.weights[rows.offsets[oy] + k];
         read_row(y, source_row.data());
         for (int ox = 0; ox < size.width; ++ox) {
-          float r = 0, g = 0, b = 0;
+          float sum[kChannels] = {};
           const float* weight = &columns.weights[columns.offsets[ox]];
-          const float* pixel = &source_row[3 * static_cast<std::size_t>(columns.first[ox])];
+          const float* pixel = &source_row[kChannels * static_cast<std::size_t>(columns.first[ox])];
           for (int j = 0; j < columns.count[ox]; ++j) {
-            r += weight[j] * pixel[3 * j];
-            g += weight[j] * pixel[3 * j + 1];
-            b += weight[j] * pixel[3 * j + 2];
+            for (int c = 0; c < kChannels; ++c) sum[c] += weight[j] * pixel[kChannels * j + c];
           }
-          reduced_row[3 * ox] = r;
-          reduced_row[3 * ox + 1] = g;
-          reduced_row[3 * ox + 2] = b;
+          for (int c = 0; c < kChannels; ++c) reduced_row[kChannels * ox + c] = sum[c];
         }
-        for (int i = 0; i < 3 * size.width; ++i) target[i] += wy * reduced_row[i];
+        for (int i = 0; i < kChannels * size.width; ++i) target[i] += wy * reduced_row[i];
       }
     }
   });
   return out;
 }
 
+RgbImage rgb_image(ImageSize size, std::vector<float> rgb) {
+  return RgbImage{size.width, size.height, std::move(rgb)};
+}
+
 }  // namespace
 
 RgbImage area_reduce(const Rgba8Image& source, ImageSize size, const Context& ctx) {
-  return reduce_rows(source.width, source.height, size, ctx, [&](int y, float* row) {
-    const uint8_t* pixel = &source.rgba[4 * static_cast<std::size_t>(y) * source.width];
-    for (int x = 0; x < source.width; ++x) {
-      for (int c = 0; c < 3; ++c) row[3 * x + c] = pixel[4 * x + c] / 255.0f;
-    }
-  });
+  return rgb_image(
+      size, reduce_rows<3>(source.width, source.height, size, ctx, [&](int y, float* row) {
+        const uint8_t* pixel = &source.rgba[4 * static_cast<std::size_t>(y) * source.width];
+        for (int x = 0; x < source.width; ++x) {
+          for (int c = 0; c < 3; ++c) row[3 * x + c] = pixel[4 * x + c] / 255.0f;
+        }
+      }));
 }
 
 RgbImage area_reduce(const RgbImage& source, ImageSize size, const Context& ctx) {
-  return reduce_rows(source.width, source.height, size, ctx, [&](int y, float* row) {
-    const float* pixel = &source.rgb[3 * static_cast<std::size_t>(y) * source.width];
-    std::copy(pixel, pixel + 3 * source.width, row);
-  });
+  return rgb_image(
+      size, reduce_rows<3>(source.width, source.height, size, ctx, [&](int y, float* row) {
+        const float* pixel = &source.rgb[3 * static_cast<std::size_t>(y) * source.width];
+        std::copy(pixel, pixel + 3 * source.width, row);
+      }));
+}
+
+RgbImage area_reduce(const Rgba8Image& source, ImageSize size, const Context& ctx,
+                     std::vector<float>& coverage) {
+  coverage.clear();
+  bool opaque = true;
+  for (std::size_t p = 0; p < source.pixel_count() && opaque; ++p) {
+    opaque = source.rgba[4 * p + 3] == 255;
+  }
+  // Opaque: the plain reduction, bit for bit (no weighting at all).
+  if (opaque) return area_reduce(source, size, ctx);
+  // Premultiplied (r a, g a, b a, a), a = alpha / 255: the box filter then averages colour by
+  // the area each pixel actually shows, and a hidden pixel adds nothing.
+  const std::vector<float> reduced =
+      reduce_rows<4>(source.width, source.height, size, ctx, [&](int y, float* row) {
+        const uint8_t* pixel = &source.rgba[4 * static_cast<std::size_t>(y) * source.width];
+        for (int x = 0; x < source.width; ++x) {
+          const float a = pixel[4 * x + 3] / 255.0f;
+          for (int c = 0; c < 3; ++c) row[4 * x + c] = a * (pixel[4 * x + c] / 255.0f);
+          row[4 * x + 3] = a;
+        }
+      });
+  const std::size_t n = static_cast<std::size_t>(size.width) * size.height;
+  std::vector<float> rgb(3 * n, 0.0f);
+  coverage.assign(n, 0.0f);
+  for (std::size_t p = 0; p < n; ++p) {
+    const float a = reduced[4 * p + 3];
+    // Un-premultiply; a pixel covering only hidden pixels stays 0 with coverage 0.
+    if (a > 0.0f) {
+      for (int c = 0; c < 3; ++c) rgb[3 * p + c] = std::min(1.0f, reduced[4 * p + c] / a);
+      coverage[p] = std::min(1.0f, a);
+    }
+  }
+  return rgb_image(size, std::move(rgb));
 }
 
 }  // namespace supercolor

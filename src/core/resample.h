@@ -2,6 +2,8 @@
 // reduction to it.
 #pragma once
 
+#include <vector>
+
 #include "image.h"
 #include "parallel.h"
 
@@ -25,5 +27,14 @@ ImageSize working_size(int width, int height, double max_pixels);
 // divided by 255). Throws Error(kInvalidArgument) for a size outside [1, source size].
 RgbImage area_reduce(const Rgba8Image& source, ImageSize size, const Context& ctx);
 RgbImage area_reduce(const RgbImage& source, ImageSize size, const Context& ctx);
+
+// The same for an image with transparency (method.md §1.8): colours are averaged premultiplied
+// by alpha, so a colour hidden under alpha = 0 cannot bleed into its visible neighbours, and
+// `coverage` receives each output pixel's mean alpha / 255 (size.width * size.height values).
+// An output pixel that covers only hidden pixels has coverage 0 and RGB 0 (for canonical_fill,
+// alpha.h). An opaque source gives exactly area_reduce(source, size, ctx) and an empty
+// coverage.
+RgbImage area_reduce(const Rgba8Image& source, ImageSize size, const Context& ctx,
+                     std::vector<float>& coverage);
 
 }  // namespace supercolor

@@ -245,9 +245,11 @@ void assign_pixels(SlicState& state, const LabPlanes& lab, const Context& ctx) {
       });
 }
 
-// Update step: each centre moves to the mean colour and position of its pixels. A centre that
-// lost all its pixels stays where it was (its label then simply disappears).
-void update_centres(SlicState& state, const LabPlanes& lab, const Context& ctx) {
+// Update step: each centre moves to the mean colour and position of its pixels (weighted by
+// `coverage` when it is not null). A centre that lost all its pixels (or all its visible ones)
+// stays where it was (its label then simply disappears).
+void update_centres(SlicState& state, const LabPlanes& lab, const float* coverage,
+                    const Context& ctx) {
   const std::size_t width = static_cast<std::size_t>(state.width);
   const std::size_t chunks = chunk_count(0, static_cast<std::size_t>(state.height), kRowGrain);
   state.chunk_sums.resize(chunks);
@@ -268,6 +270,21 @@ void update_centres(SlicState& state, const LabPlanes& lab, const Context& ctx) 
         for (std::size_t y = row_begin; y < row_end; ++y) {
           const std::size_t row = y * width;
           // Labels come in runs along a row: sum each run in registers, then add it once.
+          if (coverage != nullptr) {
+            // Weighted: pixel by pixel (the runs' closed-form sums of x do not apply).
+            for (std::size_t x = 0; x < width; ++x) {
+              const std::size_t p = row + x;
+              const double w = coverage[p];
+              double* s = &sums[static_cast<std::size_t>(state.labels[p] - min_label) * kStride];
+              s[0] += w * lab.l[p];
+              s[1] += w * lab.a[p];
+              s[2] += w * lab.b[p];
+              s[3] += w * static_cast<double>(x);
+              s[4] += w * static_cast<double>(y);
+              s[5] += w;
+            }
+            continue;
+          }
           std::size_t run_begin = 0;
           while (run_begin < width) {
             const int32_t label = state.labels[row + run_begin];
@@ -438,10 +455,18 @@ void validate_slic_params(const SlicParams& params, long long pixel_count) {
   }
 }
 
-Segmentation slic(const RgbImage& image, const SlicParams& params, const Context& ctx) {
+Segmentation slic(const RgbImage& image, const SlicParams& params, const Context& ctx,
+                  const std::vector<float>* coverage) {
   validate_image(image, "SLIC input");
   const long long n = static_cast<long long>(image.pixel_count());
   validate_slic_params(params, n);
+  if (coverage != nullptr && !coverage->empty() &&
+      coverage->size() != static_cast<std::size_t>(n)) {
+    throw Error(ErrorCode::kInvalidArgument, "SLIC coverage holds " +
+                                                 std::to_string(coverage->size()) + " values for " +
+                                                 std::to_string(n) + " pixels");
+  }
+  const float* weights = coverage != nullptr && !coverage->empty() ? coverage->data() : nullptr;
   ctx.check_cancelled();
 
   const int requested = slic_requested_superpixels(params, n);
@@ -469,7 +494,7 @@ Segmentation slic(const RgbImage& image, const SlicParams& params, const Context
     ctx.check_cancelled();
     assign_pixels(state, lab, ctx);
     // The last assignment is the result; moving the centres once more would be wasted work.
-    if (iteration + 1 < params.iterations) update_centres(state, lab, ctx);
+    if (iteration + 1 < params.iterations) update_centres(state, lab, weights, ctx);
   }
   ctx.check_cancelled();
 

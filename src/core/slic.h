@@ -1,6 +1,8 @@
 // SLIC superpixels (Achanta et al. 2012) in CIELab, as method.md §1.1 fixes them.
 #pragma once
 
+#include <vector>
+
 #include "image.h"
 #include "parallel.h"
 
@@ -22,6 +24,10 @@ void validate_slic_params(const SlicParams& params, long long pixel_count);
 // Segments `image`. Labels are 0..count-1, contiguous, each superpixel 4-connected;
 // fragments smaller than a quarter of the mean superpixel size are merged into a neighbour.
 // Deterministic for a given input and params, whatever ctx.threads.
-Segmentation slic(const RgbImage& image, const SlicParams& params, const Context& ctx);
+// coverage (alpha.h): null / empty for an opaque image; else width * height weights in [0,1]
+// and each centre moves to the coverage-weighted mean of its pixels (a centre whose pixels are
+// all hidden stays where it is), so hidden pixels do not pull superpixels about.
+Segmentation slic(const RgbImage& image, const SlicParams& params, const Context& ctx,
+                  const std::vector<float>* coverage = nullptr);
 
 }  // namespace supercolor

@@ -25,6 +25,7 @@ constexpr int kMaxStatsChunks = 16;
 struct FirstMoments {
   std::vector<int64_t> count;  // N
   std::vector<double> sum;     // N x 5
+  std::vector<double> weight;  // N, summed effective weights (weighted statistics only)
 };
 
 // Pass-2 sums per superpixel of products of deviations from the superpixel's mean:
@@ -33,15 +34,14 @@ constexpr int kSecondMomentTerms = 9;
 
 }  // namespace
 
-SuperpixelStats superpixel_stats(const RgbImage& image, const Segmentation& segmentation,
-                                 const Context& ctx) {
-  validate_image(image, "image");
-  validate_segmentation(segmentation, "segmentation");
-  if (segmentation.width != image.width || segmentation.height != image.height) {
-    invalid("segmentation is " + std::to_string(segmentation.width) + "x" +
-            std::to_string(segmentation.height) + " but the image is " +
-            std::to_string(image.width) + "x" + std::to_string(image.height));
-  }
+namespace {
+
+// The two-pass statistics; kWeighted multiplies every pixel's terms by its effective weight
+// (its coverage, or 1 in a superpixel without visible pixels) and divides by the summed weight.
+// Unweighted, the arithmetic is exactly the original unweighted one.
+template <bool kWeighted>
+SuperpixelStats compute_stats(const RgbImage& image, const Segmentation& segmentation,
+                              const Context& ctx, const float* coverage) {
   const int width = image.width;
   const int height = image.height;
   const int count = segmentation.count;
@@ -52,6 +52,23 @@ SuperpixelStats superpixel_stats(const RgbImage& image, const Segmentation& segm
   const int32_t* labels = segmentation.labels.data();
   const float* rgb = image.rgb.data();
 
+  // Weighted: the summed coverage per superpixel first (serially, in raster order, so it is the
+  // same for any thread count), which decides each pixel's effective weight.
+  std::vector<double> visible(kWeighted ? n : 0, 0.0);
+  if constexpr (kWeighted) {
+    for (std::size_t p = 0; p < segmentation.labels.size(); ++p) {
+      visible[static_cast<std::size_t>(labels[p])] += coverage[p];
+    }
+  }
+  const auto weight_of = [&](std::size_t p, std::size_t label) -> double {
+    if constexpr (kWeighted) {
+      return visible[label] > 0.0 ? static_cast<double>(coverage[p]) : 1.0;
+    } else {
+      (void)p, (void)label;
+      return 1.0;
+    }
+  };
+
   // Two passes (means, then centred second moments) so the covariances do not suffer the
   // cancellation of E[v^2] - E[v]^2, which matters for near-uniform superpixels.
   std::vector<FirstMoments> first(chunks);
@@ -60,6 +77,7 @@ SuperpixelStats superpixel_stats(const RgbImage& image, const Segmentation& segm
                         FirstMoments& partial = first[chunk];
                         partial.count.assign(n, 0);
                         partial.sum.assign(n * 5, 0.0);
+                        if constexpr (kWeighted) partial.weight.assign(n, 0.0);
                         for (std::size_t y = row_begin; y < row_end; ++y) {
                           const std::size_t row = y * static_cast<std::size_t>(width);
                           for (int x = 0; x < width; ++x) {
@@ -67,11 +85,21 @@ SuperpixelStats superpixel_stats(const RgbImage& image, const Segmentation& segm
                             const std::size_t label = static_cast<std::size_t>(labels[p]);
                             double* sum = &partial.sum[label * 5];
                             ++partial.count[label];
-                            sum[0] += static_cast<double>(y);
-                            sum[1] += static_cast<double>(x);
-                            sum[2] += rgb[3 * p];
-                            sum[3] += rgb[3 * p + 1];
-                            sum[4] += rgb[3 * p + 2];
+                            if constexpr (kWeighted) {
+                              const double w = weight_of(p, label);
+                              partial.weight[label] += w;
+                              sum[0] += w * static_cast<double>(y);
+                              sum[1] += w * static_cast<double>(x);
+                              sum[2] += w * rgb[3 * p];
+                              sum[3] += w * rgb[3 * p + 1];
+                              sum[4] += w * rgb[3 * p + 2];
+                            } else {
+                              sum[0] += static_cast<double>(y);
+                              sum[1] += static_cast<double>(x);
+                              sum[2] += rgb[3 * p];
+                              sum[3] += rgb[3 * p + 1];
+                              sum[4] += rgb[3 * p + 2];
+                            }
                           }
                         }
                       });
@@ -79,21 +107,30 @@ SuperpixelStats superpixel_stats(const RgbImage& image, const Segmentation& segm
   SuperpixelStats stats;
   stats.count = count;
   stats.pixel_count.assign(n, 0);
+  std::vector<double> total_weight(kWeighted ? n : 0, 0.0);
   // Means in pixel units (y, x, r, g, b); normalised to y/H, x/W at the end.
   std::vector<double> mean(n * 5, 0.0);
   for (std::size_t chunk = 0; chunk < chunks; ++chunk) {  // chunk order: deterministic
     for (std::size_t i = 0; i < n; ++i) {
       stats.pixel_count[i] += first[chunk].count[i];
+      if constexpr (kWeighted) total_weight[i] += first[chunk].weight[i];
       for (int k = 0; k < 5; ++k) mean[i * 5 + k] += first[chunk].sum[i * 5 + k];
     }
   }
   first.clear();
   first.shrink_to_fit();
+  // 1 / (the divisor of superpixel i's means and covariances): its pixel count, or its summed
+  // effective weight.
+  std::vector<double> inverse_weight(n, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
     // A label without pixels (not produced by SLIC) keeps zero mean and covariance.
     if (stats.pixel_count[i] == 0) continue;
-    const double inverse_count = 1.0 / static_cast<double>(stats.pixel_count[i]);
-    for (int k = 0; k < 5; ++k) mean[i * 5 + k] *= inverse_count;
+    if constexpr (kWeighted) {
+      inverse_weight[i] = 1.0 / total_weight[i];
+    } else {
+      inverse_weight[i] = 1.0 / static_cast<double>(stats.pixel_count[i]);
+    }
+    for (int k = 0; k < 5; ++k) mean[i * 5 + k] *= inverse_weight[i];
   }
 
   std::vector<std::vector<double>> second(chunks);
@@ -113,15 +150,28 @@ SuperpixelStats superpixel_stats(const RgbImage& image, const Segmentation& segm
                             const double dg = rgb[3 * p + 1] - m[3];
                             const double db = rgb[3 * p + 2] - m[4];
                             double* sum = &partial[label * kSecondMomentTerms];
-                            sum[0] += dy * dy;
-                            sum[1] += dy * dx;
-                            sum[2] += dx * dx;
-                            sum[3] += dr * dr;
-                            sum[4] += dr * dg;
-                            sum[5] += dr * db;
-                            sum[6] += dg * dg;
-                            sum[7] += dg * db;
-                            sum[8] += db * db;
+                            if constexpr (kWeighted) {
+                              const double w = weight_of(p, label);
+                              sum[0] += w * dy * dy;
+                              sum[1] += w * dy * dx;
+                              sum[2] += w * dx * dx;
+                              sum[3] += w * dr * dr;
+                              sum[4] += w * dr * dg;
+                              sum[5] += w * dr * db;
+                              sum[6] += w * dg * dg;
+                              sum[7] += w * dg * db;
+                              sum[8] += w * db * db;
+                            } else {
+                              sum[0] += dy * dy;
+                              sum[1] += dy * dx;
+                              sum[2] += dx * dx;
+                              sum[3] += dr * dr;
+                              sum[4] += dr * dg;
+                              sum[5] += dr * db;
+                              sum[6] += dg * dg;
+                              sum[7] += dg * db;
+                              sum[8] += db * db;
+                            }
                           }
                         }
                       });
@@ -140,7 +190,7 @@ SuperpixelStats superpixel_stats(const RgbImage& image, const Segmentation& segm
   stats.cov_rgb.assign(n * 6, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
     if (stats.pixel_count[i] == 0) continue;
-    const double inverse_count = 1.0 / static_cast<double>(stats.pixel_count[i]);
+    const double inverse_count = inverse_weight[i];
     const double* m = &mean[i * 5];
     const double* c = &centred[i * kSecondMomentTerms];
     stats.mean_position[i * 2] = m[0] * inverse_height;
@@ -151,7 +201,41 @@ SuperpixelStats superpixel_stats(const RgbImage& image, const Segmentation& segm
     stats.cov_position[i * 3 + 2] = c[2] * inverse_count * inverse_width * inverse_width;
     for (int k = 0; k < 6; ++k) stats.cov_rgb[i * 6 + k] = c[3 + k] * inverse_count;
   }
+  if constexpr (kWeighted) stats.coverage = std::move(visible);
   return stats;
+}
+
+}  // namespace
+
+SuperpixelStats superpixel_stats(const RgbImage& image, const Segmentation& segmentation,
+                                 const Context& ctx, const std::vector<float>* coverage) {
+  validate_image(image, "image");
+  validate_segmentation(segmentation, "segmentation");
+  if (segmentation.width != image.width || segmentation.height != image.height) {
+    invalid("segmentation is " + std::to_string(segmentation.width) + "x" +
+            std::to_string(segmentation.height) + " but the image is " +
+            std::to_string(image.width) + "x" + std::to_string(image.height));
+  }
+  if (coverage == nullptr || coverage->empty()) {
+    return compute_stats<false>(image, segmentation, ctx, nullptr);
+  }
+  if (coverage->size() != image.pixel_count()) {
+    invalid("coverage holds " + std::to_string(coverage->size()) + " values for " +
+            std::to_string(image.pixel_count()) + " pixels");
+  }
+  return compute_stats<true>(image, segmentation, ctx, coverage->data());
+}
+
+std::vector<float> superpixel_visibility(const SuperpixelStats& stats) {
+  if (stats.coverage.empty()) return {};
+  std::vector<float> visibility(static_cast<std::size_t>(stats.count), 0.0f);
+  for (std::size_t i = 0; i < visibility.size(); ++i) {
+    if (stats.pixel_count[i] > 0) {
+      visibility[i] = static_cast<float>(
+          std::min(1.0, stats.coverage[i] / static_cast<double>(stats.pixel_count[i])));
+    }
+  }
+  return visibility;
 }
 
 int feature_map_size(int image_size, int stride) {
@@ -166,7 +250,7 @@ int feature_map_size(int image_size, int stride) {
 }
 
 FeaturePooler::FeaturePooler(const Segmentation& segmentation, int channels, int stride,
-                             int map_height, int map_width) {
+                             int map_height, int map_width, const std::vector<float>* coverage) {
   validate_segmentation(segmentation, "segmentation");
   if (channels < 1) invalid("feature channel count " + std::to_string(channels) + " is < 1");
   const int expected_height = feature_map_size(segmentation.height, stride);
@@ -192,6 +276,15 @@ FeaturePooler::FeaturePooler(const Segmentation& segmentation, int channels, int
   sums_.assign(static_cast<std::size_t>(count_) * channels_, 0.0);
   pixels_.assign(static_cast<std::size_t>(count_), 0);
   cell_added_.assign(static_cast<std::size_t>(map_height_) * map_width_, 0);
+  if (coverage != nullptr && !coverage->empty()) {
+    if (coverage->size() != labels_.size()) {
+      invalid("coverage holds " + std::to_string(coverage->size()) + " values for " +
+              std::to_string(labels_.size()) + " pixels");
+    }
+    coverage_ = *coverage;
+    weighted_sums_.assign(sums_.size(), 0.0);
+    weights_.assign(pixels_.size(), 0.0);
+  }
 }
 
 namespace {
@@ -202,6 +295,7 @@ struct CellLabel {
   int32_t column;
   int32_t label;
   int32_t pixels;
+  double coverage;  // summed coverage of those pixels (weighted pooling only)
 };
 
 }  // namespace
@@ -271,19 +365,33 @@ void FeaturePooler::add_tile(int y0, int x0, int rows, int cols, const float* da
       const std::size_t cell_first = row_pairs.size();
       for (int py = py_begin; py < py_end; ++py) {
         const int32_t* label_row = &labels_[static_cast<std::size_t>(py) * width_];
+        const float* coverage_row =
+            coverage_.empty() ? nullptr : &coverage_[static_cast<std::size_t>(py) * width_];
         for (int px = px_begin; px < px_end; ++px) {
           const int32_t label = label_row[px];
+          const double coverage = coverage_row != nullptr ? coverage_row[px] : 0.0;
           std::size_t k = cell_first;
           while (k < row_pairs.size() && row_pairs[k].label != label) ++k;
           if (k == row_pairs.size()) {
-            row_pairs.push_back({c, label, 1});
+            row_pairs.push_back({c, label, 1, coverage});
           } else {
             ++row_pairs[k].pixels;
+            row_pairs[k].coverage += coverage;
           }
         }
       }
     }
     for (const CellLabel& pair : row_pairs) pixels_[pair.label] += pair.pixels;
+    if (!coverage_.empty()) {
+      for (const CellLabel& pair : row_pairs) weights_[pair.label] += pair.coverage;
+      for (int ch = 0; ch < channels_; ++ch) {
+        const float* row = data + ch * plane_stride + r * row_stride;
+        for (const CellLabel& pair : row_pairs) {
+          weighted_sums_[static_cast<std::size_t>(pair.label) * channels_ + ch] +=
+              pair.coverage * row[pair.column];
+        }
+      }
+    }
 
     // Channel by channel, so each plane row is read sequentially. Neighbouring cells mostly
     // share a label: sum runs of one label locally and add to sums_ once per run.
@@ -322,8 +430,17 @@ std::vector<float> FeaturePooler::features() const {
   for (int i = 0; i < count_; ++i) {
     // A label without pixels (not produced by SLIC) gets a zero super-feature.
     if (pixels_[i] == 0) continue;
-    const double inverse_count = 1.0 / static_cast<double>(pixels_[i]);
     const std::size_t base = static_cast<std::size_t>(i) * channels_;
+    // Weighted by coverage where the superpixel shows anything; the canonical fill's features
+    // otherwise (a hidden superpixel must still have a well-defined F(i)).
+    if (!weights_.empty() && weights_[i] > 0.0) {
+      const double inverse_weight = 1.0 / weights_[i];
+      for (int ch = 0; ch < channels_; ++ch) {
+        result[base + ch] = static_cast<float>(weighted_sums_[base + ch] * inverse_weight);
+      }
+      continue;
+    }
+    const double inverse_count = 1.0 / static_cast<double>(pixels_[i]);
     for (int ch = 0; ch < channels_; ++ch) {
       result[base + ch] = static_cast<float>(sums_[base + ch] * inverse_count);
     }

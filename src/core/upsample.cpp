@@ -9,6 +9,9 @@
 namespace supercolor {
 namespace {
 
+// Weight of a hidden pixel in the weighted fit (see fit_local_affine).
+constexpr float kHiddenWeight = 1e-6f;
+
 // Planar float images of one size.
 struct Planes {
   int width = 0;
@@ -133,7 +136,8 @@ Rgba8Image apply(const LocalAffineModel& model, int width, int height, const Con
 }  // namespace
 
 LocalAffineModel fit_local_affine(const RgbImage& guide, const RgbImage& result,
-                                  const LocalAffineParams& params, const Context& ctx) {
+                                  const LocalAffineParams& params, const Context& ctx,
+                                  const std::vector<float>* coverage) {
   if (guide.width != result.width || guide.height != result.height ||
       guide.rgb.size() != result.rgb.size() || guide.rgb.size() != 3 * guide.pixel_count() ||
       guide.pixel_count() == 0) {
@@ -142,6 +146,10 @@ LocalAffineModel fit_local_affine(const RgbImage& guide, const RgbImage& result,
   if (params.radius < 1 || !(params.epsilon > 0)) {
     throw Error(ErrorCode::kInvalidArgument, "local affine fit: radius >= 1 and epsilon > 0");
   }
+  if (coverage != nullptr && !coverage->empty() && coverage->size() != guide.pixel_count()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "local affine fit: coverage size differs from the guide's");
+  }
   const int w = guide.width, h = guide.height;
   const std::size_t n = guide.pixel_count();
   // The filtered signal is the colour change p = result - guide, not the result itself: the
@@ -149,7 +157,11 @@ LocalAffineModel fit_local_affine(const RgbImage& guide, const RgbImage& result,
   // of the target's detail) instead of toward "paint the window's mean colour" (which would
   // flatten it). Output = guide + A guide + b, i.e. (A + Id) guide + b.
   // Products whose window means eq. 14-15 need: I (3), p (3), I I^T (6 unique), I p^T (9).
-  Planes products{w, h, 21, std::vector<float>(21 * n)};
+  // With a coverage, every product is premultiplied by the pixel's weight and a 22nd plane holds
+  // the weight, so that the window means become weighted means (box(w X) / box(w)).
+  const bool weighted = coverage != nullptr && !coverage->empty();
+  const int planes = weighted ? 22 : 21;
+  Planes products{w, h, planes, std::vector<float>(static_cast<std::size_t>(planes) * n)};
   parallel_for(ctx, 0, n, 4096, [&](std::size_t p0, std::size_t p1) {
     for (std::size_t p = p0; p < p1; ++p) {
       const float* I = &guide.rgb[3 * p];
@@ -164,10 +176,27 @@ LocalAffineModel fit_local_affine(const RgbImage& guide, const RgbImage& result,
       for (int i = 0; i < 3; ++i) {
         for (int c = 0; c < 3; ++c) products.plane(k++)[p] = I[i] * q[c];
       }
+      if (weighted) {
+        // A hidden pixel weighs kHiddenWeight, not 0: a window of hidden pixels only then still
+        // has a defined fit (their plain means; their colours are the canonical fill, so it
+        // does not depend on hidden RGB), and beside any visible pixel they count for nothing
+        // measurable.
+        const float weight = std::max((*coverage)[p], kHiddenWeight);
+        for (int j = 0; j < 21; ++j) products.plane(j)[p] *= weight;
+        products.plane(21)[p] = weight;
+      }
     }
   });
-  const Planes means = box_mean(products, params.radius, ctx);
+  Planes means = box_mean(products, params.radius, ctx);
   products = Planes{};
+  if (weighted) {
+    parallel_for(ctx, 0, n, 4096, [&](std::size_t p0, std::size_t p1) {
+      for (std::size_t p = p0; p < p1; ++p) {
+        const float total = means.plane(21)[p];
+        for (int j = 0; j < 21; ++j) means.plane(j)[p] /= total;
+      }
+    });
+  }
   // Per window: A = (Sigma + eps U)^-1 cov(I, p) (eq. 14, one column per output channel), b = pbar
   // - A^T mu (eq. 15); solved in double by the adjugate of the symmetric 3x3.
   Planes coefficients{w, h, 12, std::vector<float>(12 * n)};

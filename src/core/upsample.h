@@ -32,9 +32,14 @@ struct LocalAffineModel {
 // with the change as the filtered image), averages the coefficients of the windows covering each
 // pixel (eq. 16), and stores A = A' + Id, so that the model maps guide to result. guide and
 // result: same size, float RGB.
-// Throws Error(kInvalidArgument) for different sizes, radius < 1 or epsilon <= 0.
+// coverage (alpha.h): null / empty for an opaque guide (the plain guided filter, bit for bit),
+// else one weight in [0,1] per pixel: the window statistics of eq. 14-15 become
+// coverage-weighted means, so hidden pixels do not bend the colour model of visible ones.
+// Throws Error(kInvalidArgument) for different sizes, radius < 1, epsilon <= 0 or a coverage
+// of the wrong size.
 LocalAffineModel fit_local_affine(const RgbImage& guide, const RgbImage& result,
-                                  const LocalAffineParams& params, const Context& ctx);
+                                  const LocalAffineParams& params, const Context& ctx,
+                                  const std::vector<float>* coverage = nullptr);
 
 // Applies the model, bilinearly upsampled (pixel centres aligned), to a full-resolution target,
 // clamps to [0,1] and rounds to 8 bits. Alpha comes from the target (255 for a float target).

@@ -4,7 +4,9 @@
 //  - this SLIC vs OpenCV ximgproc SLIC at the same superpixel count and iterations on ~1 MP,
 //    measured side by side in one run (when built with OpenCV).
 //
-//   bench_core [--repeat N]
+//  - transparency: opaque vs weighted (alpha 254) vs partly hidden inputs, side by side;
+//
+//   bench_core [--repeat N] [--transparency (that section only)]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -96,6 +98,63 @@ void bench_stages(const std::string& pair, const reference::Vgg19Reference& vgg,
       "2-thread speed-up: segment %.2fx, fuse %.2fx, regrain %.2fx, total %.2fx\n",
       by_threads[0].segment / by_threads[1].segment, by_threads[0].fuse / by_threads[1].fuse,
       by_threads[0].regrain / by_threads[1].regrain, by_threads[0].total() / by_threads[1].total());
+}
+
+// Transparency (method.md §1.8): the same pair as opaque RGBA, with alpha 254 everywhere (the
+// weighted code paths with nothing hidden) and with the target's left quarter and the
+// reference's right half at alpha 0 (the weighted paths plus the canonical fill), 2 threads,
+// side by side in one run. Opaque inputs run the unweighted code: that row is the method's cost.
+void bench_transparency(const std::string& pair, const reference::Vgg19Reference& vgg, int repeat) {
+  const Rgba8Image target = read_image_file(pair_path(pair, "target"));
+  const Rgba8Image reference = read_image_file(pair_path(pair, "reference"));
+  std::printf("\n== transparency: %s (target %dx%d, reference %dx%d), 2 threads, best of %d ==\n",
+              pair.c_str(), target.width, target.height, reference.width, reference.height, repeat);
+  std::printf("%-22s %9s %9s %9s %9s %9s %9s %9s\n", "alpha", "segment", "features", "match",
+              "fuse", "regrain", "upsample", "total");
+  const auto with_alpha = [](Rgba8Image image, auto alpha_of) {
+    for (int y = 0; y < image.height; ++y) {
+      for (int x = 0; x < image.width; ++x) {
+        image.rgba[4 * (std::size_t(y) * image.width + x) + 3] = alpha_of(x, y, image.width);
+      }
+    }
+    return image;
+  };
+  const auto almost = [](int, int, int) { return uint8_t{254}; };
+  const auto target_quarter = [](int x, int, int w) { return uint8_t(x < w / 4 ? 0 : 255); };
+  const auto reference_half = [](int x, int, int w) { return uint8_t(x >= w / 2 ? 0 : 255); };
+  struct Case {
+    const char* name;
+    Rgba8Image target, reference;
+  };
+  const Case cases[] = {
+      {"opaque", target, reference},
+      {"254 everywhere", with_alpha(target, almost), with_alpha(reference, almost)},
+      {"0 on 1/4 T, 1/2 R", with_alpha(target, target_quarter),
+       with_alpha(reference, reference_half)},
+  };
+  for (const double megapixels : {1.5, 0.05}) {
+    std::printf("analysisMegapixels %g\n", megapixels);
+    for (const Case& c : cases) {
+      reference::StageTimings best;
+      best.segment = best.features = best.match = best.fuse = best.regrain = best.upsample = 1e30;
+      for (int r = 0; r < repeat; ++r) {
+        Params params;
+        params.threads = 2;
+        params.analysis_megapixels = megapixels;
+        Pipeline pipeline(params, c.target, c.reference);
+        reference::StageTimings t;
+        reference::run_pipeline(pipeline, vgg, &t);
+        best.segment = std::min(best.segment, t.segment);
+        best.features = std::min(best.features, t.features);
+        best.match = std::min(best.match, t.match);
+        best.fuse = std::min(best.fuse, t.fuse);
+        best.regrain = std::min(best.regrain, t.regrain);
+        best.upsample = std::min(best.upsample, t.upsample);
+      }
+      std::printf("%-22s %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs\n", c.name, best.segment,
+                  best.features, best.match, best.fuse, best.regrain, best.upsample, best.total());
+    }
+  }
 }
 
 void bench_fusion(const std::string& pair) {
@@ -194,11 +253,17 @@ void bench_slic_vs_opencv(int repeat) {
 
 int main(int argc, char** argv) {
   int repeat = 3;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--repeat") == 0) repeat = std::max(1, std::atoi(argv[i + 1]));
+  bool transparency_only = false;
+  for (int i = 1; i < argc; ++i) {
+    if (i + 1 < argc && std::strcmp(argv[i], "--repeat") == 0) {
+      repeat = std::max(1, std::atoi(argv[i + 1]));
+    }
+    if (std::strcmp(argv[i], "--transparency") == 0) transparency_only = true;
   }
   try {
     const reference::Vgg19Reference vgg;
+    bench_transparency("01_pitie_scotland", vgg, repeat);
+    if (transparency_only) return 0;
     bench_stages("01_pitie_scotland", vgg, repeat);
     bench_stages("14_kodak_kodim01_kodim08_buildings", vgg, repeat);
     bench_fusion("01_pitie_scotland");
