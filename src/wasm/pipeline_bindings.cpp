@@ -21,6 +21,7 @@
 #include <emscripten/val.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -174,9 +175,10 @@ class JsPipeline {
   val result() {
     return guarded([&] { return copy_out(pipeline_.result().rgb); });
   }
-  // The same as RGBA8 (alpha 255), for showing a preview.
+  // The same as RGBA8 with the target's alpha at the analysis size, for showing a preview.
   val result_rgba() {
-    return guarded([&] { return copy_out(to_rgba8(pipeline_.result()).rgba); });
+    return guarded(
+        [&] { return copy_out(with_coverage(to_rgba8(pipeline_.result()), Side::kTarget)); });
   }
   void upsample() {
     guarded([&] { pipeline_.upsample(); });
@@ -207,9 +209,12 @@ class JsPipeline {
       return copy_out(planar);
     });
   }
-  // The analysis image of a side as RGBA8 (alpha 255), for intermediates.
+  // The analysis image of a side as RGBA8 (with its alpha at that size), for intermediates.
   val analysis_rgba(int side) {
-    return guarded([&] { return copy_out(to_rgba8(pipeline_.image(side_from_js(side))).rgba); });
+    return guarded([&] {
+      const Side s = side_from_js(side);
+      return copy_out(with_coverage(to_rgba8(pipeline_.image(s)), s));
+    });
   }
 
   // Each pixel of a side painted with its superpixel's colour (colors: N x 3) as float RGB.
@@ -250,6 +255,19 @@ class JsPipeline {
   JsPipeline(const Params& params, Rgba8Image target, Rgba8Image reference)
       : pipeline_(params, std::move(target), std::move(reference)) {
     pipeline_.set_cancel_flag(&cancel_flag());
+  }
+
+  // The RGBA bytes of an analysis-size image with the alpha of that side's analysis image
+  // (round(255 * coverage)), so a transparent photo's preview is transparent where it is, and
+  // not painted with the fill that hides its transparent pixels from the method (alpha.h).
+  std::vector<uint8_t> with_coverage(Rgba8Image image, Side side) const {
+    const std::vector<float>& coverage = pipeline_.coverage(side);
+    if (coverage.size() == image.pixel_count()) {
+      for (std::size_t p = 0; p < coverage.size(); ++p) {
+        image.rgba[4 * p + 3] = static_cast<uint8_t>(std::lround(255.0f * coverage[p]));
+      }
+    }
+    return std::move(image.rgba);
   }
 
   const LayerInfo& layer_info(int layer) const {

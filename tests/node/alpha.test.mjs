@@ -106,3 +106,19 @@ test('a fully transparent reference is refused with invalid_argument, and the en
   const again = await ctSimd.transfer(target, reference);
   assert.equal(again.width, target.width);
 });
+
+test('the working-size preview keeps the target’s transparency (alpha area-averaged)', async () => {
+  const hidden = (x) => x < 64;
+  let preview;
+  const result = await ctThreads.transfer(withHidden(target, hidden, green), reference, { analysisMegapixels: 0.01 }, { onPreview: (p) => (preview = p) });
+  assert.ok(preview && preview.width < result.width, 'the target was reduced');
+  const scale = result.width / preview.width;
+  for (let y = 0; y < preview.height; y++) {
+    for (let x = 0; x < preview.width; x++) {
+      const alpha = preview.data[4 * (y * preview.width + x) + 3];
+      // Wholly inside the hidden band: transparent; wholly outside: opaque; between: partial.
+      if ((x + 1) * scale <= 64) assert.equal(alpha, 0, `(${x}, ${y})`);
+      else if (x * scale >= 64) assert.equal(alpha, 255, `(${x}, ${y})`);
+    }
+  }
+});
