@@ -123,6 +123,7 @@ export const wasmModuleUrl = (variant) => pathToFileURL(path.join(WASM_DIR, `sup
  * threaded build gets a pool for `threads` threads (the caller's + threads − 1 workers).
  */
 export async function loadWasmCore(variant, threads = 1) {
+  /** @type {typeof import('../web/lib/loader.js')} */
   const { loadCore } = await import(distUrl('loader.js'));
   return loadCore(wasmModuleUrl(variant), variant, threads);
 }
@@ -164,6 +165,7 @@ export const chromiumMissing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is mi
  * Headless Chromium (playwright-core) in a fresh profile, with CHROMIUM_FLAGS plus `args`; other
  * options go to launchPersistentContext. Returns {context, profile, close()}: close() closes the
  * context and removes the profile.
+ * @param {{args?: string[]} & Parameters<import('playwright-core').BrowserType['launchPersistentContext']>[1]} [options]
  */
 export async function launchChromium({ args = [], ...options } = {}) {
   const { chromium } = await import('playwright-core');
@@ -200,7 +202,7 @@ export async function serve(root, isolation = true) {
       res.writeHead(body ? 200 : 404, headers);
       res.end(body ?? 'not found');
     });
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
+    await /** @type {Promise<void>} */ (new Promise((resolve) => server.listen(0, '127.0.0.1', resolve)));
+    return { url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
   }
 }

@@ -115,11 +115,11 @@ console.log(`fusion in wasm: target ${target.width}x${target.height} (${
     (target.width * target.height / 1e6).toFixed(2)} MP), best of ${repeat}`);
 console.log(`old: ${path.resolve(oldDir)}\nnew: ${newDir}`);
 console.log('config                 threads   old (s)   new (s)   old/new   max |new-old| (/255)');
-for (const [label, params] of [
+for (const [label, params] of /** @type {[string, Record<string, number>][]} */ ([
          ['radius 0.3 adaptive', {fusionRadius: 0.3}],
          ['radius inf adaptive', {fusionRadius: Infinity}],
          ['radius 0.3 sigma_g 1', {fusionRadius: 0.3, sigmaG: 1}],
-         ['radius inf sigma_g 1', {fusionRadius: Infinity, sigmaG: 1}]]) {
+         ['radius inf sigma_g 1', {fusionRadius: Infinity, sigmaG: 1}]])) {
   for (const threads of [1, 2]) {
     const variant = threads === 1 ? 'simd' : 'threads';
     const before = timeFusion(builds.old[variant], target, reference, {...params, threads});

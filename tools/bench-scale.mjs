@@ -60,6 +60,7 @@ async function main() {
   const threads = Number(option('--threads', String(Math.min(os.availableParallelism(), 8))));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'supercolor-bench-scale-'));
   const stages = ['decode', 'segment', 'features', 'match', 'fuse', 'regrain', 'upsample'];
+  /** @type {{mp: number, mode: string, note?: string, error?: string, report?: any, wall?: number, rss?: number}[]} */
   const rows = [];
   try {
     for (const mp of sizes) {

@@ -75,7 +75,8 @@ function category(path) {
 
 /**
  * Builds the demo. Returns {out, files: [{path, size, gzip, category}], totals}.
- * @param {{out?: string, minify?: boolean, quiet?: boolean}} [options]
+ * @param {{out?: string, minify?: boolean, quiet?: boolean, fromSource?: boolean}} [options]
+ *   fromSource: bundle the package from web/lib (TypeScript) instead of the built dist/.
  */
 export async function buildDemo(options = {}) {
   const out = resolve(options.out ?? PATHS.out);
@@ -98,6 +99,7 @@ export async function buildDemo(options = {}) {
   await mkdir(join(out, 'assets'), { recursive: true });
 
   // 1. Two bundles: the page (with the package's API) and the worker (with onnxruntime-web).
+  /** @type {import('esbuild').BuildOptions} */
   const common = {
     bundle: true,
     format: 'esm',

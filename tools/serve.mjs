@@ -125,6 +125,7 @@ export async function startServer(options = {}) {
       const { file, info } = found;
       const ext = extname(file).toLowerCase();
       const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+      /** @type {Record<string, string>} */
       const headers = {
         ...baseHeaders(),
         'Content-Type': MIME_TYPES[ext] ?? 'application/octet-stream',

@@ -61,7 +61,7 @@ async function loadExample(page) {
 /** Clicks Recolour and waits for the run to end; returns {ms, error}. */
 async function runAndWait(page) {
   const runsBefore = await page.evaluate(() => window.__supercolor.runs);
-  await page.waitForFunction(() => !document.getElementById('run-button').disabled, null, { timeout: 30_000 });
+  await page.waitForFunction(() => !/** @type {HTMLButtonElement} */ (document.getElementById('run-button')).disabled, null, { timeout: 30_000 });
   const t0 = Date.now();
   await page.click('#run-button');
   await page.waitForFunction((n) => window.__supercolor.runs > n && !window.__supercolor.running, runsBefore, { timeout: RUN_TIMEOUT });
@@ -173,8 +173,8 @@ describe('demo page on a host with COOP/COEP', () => {
     const check = await page.evaluate(() => {
       const s = window.__supercolor;
       const r = s.lastResult;
-      const before = document.getElementById('before-canvas').getContext('2d').getImageData(0, 0, r.width, r.height).data;
-      const after = document.getElementById('after-canvas').getContext('2d').getImageData(0, 0, r.width, r.height).data;
+      const before = /** @type {HTMLCanvasElement} */ (document.getElementById('before-canvas')).getContext('2d').getImageData(0, 0, r.width, r.height).data;
+      const after = /** @type {HTMLCanvasElement} */ (document.getElementById('after-canvas')).getContext('2d').getImageData(0, 0, r.width, r.height).data;
       let diff = 0;
       let shown = 0;
       for (let i = 0; i < before.length; i += 4) {
@@ -211,7 +211,7 @@ describe('demo page on a host with COOP/COEP', () => {
   test('views: boundaries, direct matching, and the attention heat map whose weights sum to 1', async () => {
     await page.check('#boundaries-toggle');
     const drawn = await page.evaluate(() => {
-      const c = document.getElementById('reference-overlay');
+      const c = /** @type {HTMLCanvasElement} */ (document.getElementById('reference-overlay'));
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       let n = 0;
       for (let i = 3; i < d.length; i += 4) n += d[i] > 0 ? 1 : 0;
@@ -222,7 +222,7 @@ describe('demo page on a host with COOP/COEP', () => {
     const direct = await page.evaluate(() => {
       const r = window.__supercolor.lastResult;
       const i = r.intermediates;
-      const d = document.getElementById('after-canvas').getContext('2d').getImageData(0, 0, r.width, r.height).data;
+      const d = /** @type {HTMLCanvasElement} */ (document.getElementById('after-canvas')).getContext('2d').getImageData(0, 0, r.width, r.height).data;
       // Every pixel of the direct-matching image is its superpixel's c(i).
       let bad = 0;
       for (let p = 0; p < r.width * r.height; p += 97) {
@@ -244,7 +244,7 @@ describe('demo page on a host with COOP/COEP', () => {
     const picked = await page.evaluate(() => {
       const s = window.__supercolor;
       const i = s.lastResult.intermediates;
-      const c = document.getElementById('attention-target');
+      const c = /** @type {HTMLCanvasElement} */ (document.getElementById('attention-target'));
       return { index: s.selectedSuperpixel, nR: i.superpixelsReference, nT: i.superpixelsTarget, length: s.selectedAttentionRow.length,
         sum: s.selectedAttentionRow.reduce((a, b) => a + b, 0), min: Math.min(...s.selectedAttentionRow), width: c.width, height: c.height,
         expected: i.labelsTarget[Math.floor(0.7 * i.targetRgba.height) * i.targetRgba.width + Math.floor(0.3 * i.targetRgba.width)] };
@@ -260,7 +260,7 @@ describe('demo page on a host with COOP/COEP', () => {
       const row = s.selectedAttentionRow;
       let best = 0;
       for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
-      const c = document.getElementById('attention-reference');
+      const c = /** @type {HTMLCanvasElement} */ (document.getElementById('attention-reference'));
       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       let bright = 0;
       let brightest = -1;
@@ -494,7 +494,7 @@ describe('demo page: photos, runs and results that stay in step (issue 13)', () 
     await waitForPhoto(page, 'target', 'portrait.png');
     const box = page.locator('#picker-target .dropzone');
     const geometry = await page.evaluate(() => {
-      const thumb = document.getElementById('target-thumb');
+      const thumb = /** @type {HTMLImageElement} */ (document.getElementById('target-thumb'));
       const zone = thumb.parentElement.getBoundingClientRect();
       const r = thumb.getBoundingClientRect();
       return { fit: getComputedStyle(thumb).objectFit, intrinsic: thumb.width / thumb.height, inside: r.top >= zone.top - 0.5 && r.bottom <= zone.bottom + 0.5 && r.left >= zone.left - 0.5 && r.right <= zone.right + 0.5, box: { w: r.width, h: r.height } };
@@ -837,7 +837,7 @@ describe('accessibility', () => {
         }
         return seen;
       };
-      await page.evaluate(() => document.activeElement?.blur());
+      await page.evaluate(() => /** @type {HTMLElement | null} */ (document.activeElement)?.blur());
       const order = await focusOrder(14);
       for (const id of ['example-button', 'picker-target', 'target-file', 'swap-button', 'picker-reference', 'reference-file']) assert.ok(order.includes(id), `${id} is reachable with Tab (order: ${order.join(', ')})`);
       await page.focus('#example-button');
@@ -848,7 +848,7 @@ describe('accessibility', () => {
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'SUMMARY');
       await page.keyboard.press('Enter');
-      assert.equal(await page.evaluate(() => document.getElementById('params-details').open), true);
+      assert.equal(await page.evaluate(() => /** @type {HTMLDetailsElement} */ (document.getElementById('params-details')).open), true);
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'p-superpixels');
       await page.focus('#run-button');

@@ -17,7 +17,9 @@ import path from 'node:path';
 import { PAIR, ROOT, chromiumMissing as skip, compareRgb, distUrl, launchChromium, serve } from '../support.mjs';
 
 const STAGES = ['decode', 'segment', 'features', 'match', 'fuse', 'regrain', 'upsample'];
+/** @type {[number, number, number, number]} */
 const TARGET_CROP = [160, 120, 160, 120];
+/** @type {[number, number, number, number]} */
 const REFERENCE_CROP = [200, 100, 160, 120];
 
 /** Largest per-channel difference of two RGBA buffers (RGB only). */
@@ -130,7 +132,10 @@ describe('package in Chromium', { skip }, () => {
     t.diagnostic(`threads vs simd: max ${diff}/255; wall ${results.threads.result.wall.toFixed(0)} ms vs ${results.simd.result.wall.toFixed(0)} ms`);
     assert.ok(diff <= 1, `threads and simd differ by ${diff}/255`);
 
+    /** @type {typeof import('../../web/lib/index.js')} */
+
     const { createColorTransfer } = await import(distUrl('index.js'));
+    /** @type {typeof import('../../web/lib/codec.js')} */
     const { decodeImage } = await import(distUrl('codec.js'));
     const cropOf = async (file, [x, y, w, h]) => {
       const image = await decodeImage(new Uint8Array(readFileSync(file)));

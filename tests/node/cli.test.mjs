@@ -12,7 +12,10 @@ import { KODAK_PAIR, PAIR, ROOT, distUrl, downscale, runCommand } from '../suppo
 
 const CLI = path.join(ROOT, 'dist/cli.js');
 
+/** @type {typeof import('../../web/lib/codec.js')} */
+
 const { decodeImage, encodePng } = await import(distUrl('codec.js'));
+/** @type {typeof import('../../web/lib/cli.js')} */
 const { EXIT } = await import(distUrl('cli.js'));
 
 /** Runs the CLI; resolves {code, stdout, stderr} (never rejects on a non-zero exit). */
@@ -169,6 +172,7 @@ describe('runs', () => {
 
 describe('errors', () => {
   const out = () => path.join(work, 'never-written.png');
+  /** @type {[string, () => string[], number, RegExp][]} */
   const cases = [
     ['unknown flag', () => [files.target, files.reference, '-o', out(), '--bogus'], EXIT.usage, /bogus/],
     ['missing -o', () => [files.target, files.reference], EXIT.usage, /-o/],

@@ -111,7 +111,7 @@ test('numerics: ORT relu1_2 and relu2_2 on a photo crop equal the native referen
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'supercolor-native-'));
   try {
     const ref = {};
-    for (const layer of ['relu1_2', 'relu2_2']) {
+    for (const layer of /** @type {const} */ (['relu1_2', 'relu2_2'])) {
       const out = path.join(tmp, `${layer}.npy`);
       await execp(NATIVE, ['features', photo, layer, out, '--crop', `${X},${Y},${W},${H}`]);
       ref[layer] = readNpy(await fs.readFile(out));
@@ -122,7 +122,7 @@ test('numerics: ORT relu1_2 and relu2_2 on a photo crop equal the native referen
       const s = await session(['relu2_2'], backend);
       assert.equal(s.backend, backend);
       const got = await runWhole(s, img.planar, H, W, ['relu1_2', 'relu2_2']);
-      for (const layer of ['relu1_2', 'relu2_2']) {
+      for (const layer of /** @type {const} */ (['relu1_2', 'relu2_2'])) {
         assert.deepEqual(got[layer].dims.slice(1), ref[layer].shape);
         const d = relDiff(got[layer].data, ref[layer].data);
         assert.ok(d < 1e-4, `${backend} ${layer}: relative difference to the native reference ${d}`);
@@ -193,6 +193,7 @@ test('tiling through the core: super-features pooled from tiles equal the whole 
     return Float32Array.from(sum, (v, k) => v / n[Math.floor(k / channels)]);
   }
 
+  /** @type {[import('../../web/lib/features/index.mjs').FeatureLayer[], number[]][]} */
   const cases = [
     [['relu1_2'], [37, 64, 101]],
     [['relu2_2'], [30, 57, 99]],

@@ -10,8 +10,12 @@ import { after, before, describe, test } from 'node:test';
 
 import { KODAK_PAIR, ROOT, distUrl, downscale, runCommand } from '../support.mjs';
 
+/** @type {typeof import('../../web/lib/index.js')} */
+
 const { createColorTransfer } = await import(distUrl('index.js'));
+/** @type {typeof import('../../web/lib/codec.js')} */
 const { decodeImage, encodePng } = await import(distUrl('codec.js'));
+/** @type {typeof import('../../web/lib/cli.js')} */
 const { EXIT } = await import(distUrl('cli.js'));
 const CLI = path.join(ROOT, 'dist/cli.js');
 
@@ -37,10 +41,14 @@ function meanAbs(a, b) {
   return sum / n;
 }
 
+/** @type {import('../../web/lib/index.js').ColorTransfer} */
 let ct;
+/** @type {import('../../web/lib/index.js').RgbaImage} */
 let target;
+/** @type {import('../../web/lib/index.js').RgbaImage} */
 let reference;
 let work;
+/** @type {Record<string, string>} */
 const files = {};
 before(async () => {
   ct = await createColorTransfer({ threads: 2, logger: () => undefined });
@@ -48,7 +56,7 @@ before(async () => {
   target = downscale(await load('target.png'), 3);
   reference = downscale(await load('reference.png'), 3);
   work = mkdtempSync(path.join(tmpdir(), 'supercolor-grading-'));
-  for (const [name, image] of [['target', target], ['reference', reference]]) {
+  for (const [name, image] of /** @type {[string, import('../../web/lib/index.js').RgbaImage][]} */ ([['target', target], ['reference', reference]])) {
     files[name] = path.join(work, `${name}.png`);
     writeFileSync(files[name], await encodePng(image));
   }
@@ -111,7 +119,7 @@ describe('LUTs', () => {
     const identity = await ct.applyLut(lines.join('\n'), target);
     assert.deepEqual([...identity.data], [...target.data]);
     await assert.rejects(ct.applyLut('LUT_3D_SIZE 2\n0 0 0\n', target), { code: 'invalid_lut' });
-    await assert.rejects(ct.applyLut(lines.join('\n'), target, { interpolation: 'cubic' }), { code: 'invalid_argument' });
+    await assert.rejects(ct.applyLut(lines.join('\n'), target, { interpolation: /** @type {any} */ ('cubic') }), { code: 'invalid_argument' });
   });
 });
 

@@ -153,7 +153,7 @@ test('CLI: builds into --out, --check passes, then fails on a corrupted or missi
     bytes[bytes.length >> 1] ^= 0x01;
     await fs.writeFile(f, bytes);
     await fs.rm(path.join(dir, manifest.models[2].file));
-    await assert.rejects(run(process.execPath, [BUILDER, '--check', '--out', dir]), (e) => {
+    await assert.rejects(run(process.execPath, [BUILDER, '--check', '--out', dir]), (/** @type {any} */ e) => {
       assert.equal(e.code, 1);
       assert.match(e.stderr, new RegExp(`${manifest.models[1].file}: .*sha256`));
       assert.match(e.stderr, new RegExp(`${manifest.models[2].file}: missing`));
@@ -173,7 +173,7 @@ test('CLI: a source file that does not match the manifest is refused with a clea
     const bytes = await fs.readFile(shard);
     bytes[100] ^= 0x80;
     await fs.writeFile(shard, bytes);
-    await assert.rejects(run(process.execPath, [BUILDER, '--source', src, '--out', out]), (e) => {
+    await assert.rejects(run(process.execPath, [BUILDER, '--source', src, '--out', out]), (/** @type {any} */ e) => {
       assert.match(e.stderr, /group2-shard1of1 does not match the manifest/);
       assert.match(e.stderr, new RegExp(manifest.source.files.find((x) => x.path === 'group2-shard1of1').sha256));
       return true;
@@ -196,8 +196,8 @@ test('--source URL: the same files over HTTP give the same models; HTTP errors a
       res.end();
     }
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${server.address().port}`;
+  await /** @type {Promise<void>} */ (new Promise((resolve) => server.listen(0, '127.0.0.1', resolve)));
+  const origin = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`;
   try {
     const viaHttp = await buildAll(manifest, `${origin}/vgg19-tensorflowjs-model/model`);
     assert.deepEqual(viaHttp.map((b) => b.sha256), built.map((b) => b.sha256));

@@ -128,7 +128,7 @@ test('model selection: the smallest model that has every requested layer', () =>
 
 test('receptive-field margins and tile plans', () => {
   assert.deepEqual(
-    ['relu1_2', 'relu2_1', 'relu2_2', 'relu3_1'].map((l) => [layerGeometry(l).stride, layerGeometry(l).margin]),
+    /** @type {const} */ (['relu1_2', 'relu2_1', 'relu2_2', 'relu3_1']).map((l) => [layerGeometry(l).stride, layerGeometry(l).margin]),
     [
       [1, 2],
       [2, 4],
@@ -136,12 +136,12 @@ test('receptive-field margins and tile plans', () => {
       [4, 10],
     ],
   );
-  for (const [layers, tileSize] of [
+  for (const [layers, tileSize] of /** @type {[import('../../web/lib/features/index.mjs').FeatureLayer[], number][]} */ ([
     [['relu1_2'], 7],
     [['relu2_2'], 19],
     [['relu3_1'], 33],
     [['relu1_2', 'relu3_1'], 100],
-  ]) {
+  ])) {
     const H = 203;
     const W = 121;
     const p = planTiles(H, W, layers, { tileSize });
@@ -180,6 +180,7 @@ test('tiling: stitched valid interiors equal whole-image features, each cell del
   const [H, W] = [59, 67];
   const image = crop(200, 150, H, W);
   const whole = await runWhole(await session(['relu3_1']), image, H, W, ['relu1_2', 'relu2_1', 'relu2_2', 'relu3_1']);
+  /** @type {[import('../../web/lib/features/index.mjs').FeatureLayer[], number[]][]} */
   const cases = [
     [['relu1_2'], [7, 16, 29, 512]],
     [['relu2_2'], [14, 23, 40]],

@@ -12,10 +12,16 @@ import { promisify } from 'node:util';
 
 import { KODAK_PAIR, NATIVE, PAIR, ROOT, compareRgb, distUrl as dist, downscale } from '../support.mjs';
 
+/** @type {typeof import('../../web/lib/index.js')} */
+
 const { createColorTransfer, SupercolorError, STAGES, DEFAULT_PARAMS } = await import(dist('index.js'));
+/** @type {typeof import('../../web/lib/codec.js')} */
 const { decodeImage, encodePng } = await import(dist('codec.js'));
+/** @type {typeof import('../../web/lib/npy.js')} */
 const { encodeNpy } = await import(dist('npy.js'));
+/** @type {typeof import('../../web/lib/engine.js')} */
 const { planarRgb } = await import(dist('engine.js'));
+/** @type {typeof import('../../web/lib/features/index.mjs')} */
 const features = await import(dist('features/index.mjs'));
 
 const execFileAsync = promisify(execFile);
@@ -26,7 +32,9 @@ async function loadImage(file) {
 }
 
 let work;
+/** @type {import('../../web/lib/index.js').ColorTransfer} */
 let ctThreads;
+/** @type {import('../../web/lib/index.js').ColorTransfer} */
 let ctSimd;
 /** name -> {target, reference: {data, width, height}, targetFile, referenceFile} */
 const pairs = {};
@@ -34,8 +42,9 @@ const pairs = {};
 before(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'supercolor-package-'));
   // Start loading both engines while the images are prepared.
-  ctThreads = createColorTransfer({ core: 'threads', threads: 2, logger: quiet });
-  ctSimd = createColorTransfer({ core: 'simd', logger: quiet });
+  // (Promises for a moment: awaited together on the next line.)
+  ctThreads = /** @type {any} */ (createColorTransfer({ core: 'threads', threads: 2, logger: quiet }));
+  ctSimd = /** @type {any} */ (createColorTransfer({ core: 'simd', logger: quiet }));
   [ctThreads, ctSimd] = await Promise.all([ctThreads, ctSimd]);
 
   pairs.pitie = {
@@ -100,7 +109,7 @@ describe('end to end', () => {
     assert.equal(ctSimd.backend.threads, 1);
     assert.match(ctSimd.backend.reason, /requested/);
     for (const [name, pair] of Object.entries(pairs)) {
-      for (const [core, ct] of [['threads', ctThreads], ['simd', ctSimd]]) {
+      for (const [core, ct] of /** @type {[string, import('../../web/lib/index.js').ColorTransfer][]} */ ([['threads', ctThreads], ['simd', ctSimd]])) {
         const events = [];
         // File paths for one pair, RGBA pixels for the other: both input kinds.
         const [target, reference] = name === 'pitie' ? [pair.targetFile, pair.referenceFile] : [pair.target, pair.reference];
@@ -151,6 +160,7 @@ describe('end to end', () => {
     // Small tiles and two layers (strides 1 and 2) check that the streamed tiles add up to the
     // whole-image maps the native pipeline is given.
     const tiled = await createColorTransfer({ core: 'threads', threads: 2, tileSize: 128, logger: quiet });
+    /** @type {{name: string, layers: import('../../web/lib/index.js').LayerName[], result: () => any}[]} */
     const cases = [
       { name: 'pitie', layers: ['relu1_2'], result: () => results['pitie/threads'] },
       { name: 'kodak', layers: ['relu1_2'], result: () => results['kodak/threads'] },
@@ -214,7 +224,7 @@ describe('cancellation', () => {
           if (stage === 'features') controller.abort();
         },
       }),
-      (error) => {
+      (/** @type {any} */ error) => {
         assert.equal(error.name, 'AbortError');
         return true;
       },
@@ -279,6 +289,8 @@ describe('cancellation', () => {
 
 describe('validation', () => {
   const tiny = { data: new Uint8Array(4 * 16 * 16).fill(128), width: 16, height: 16 };
+  // Invalid on purpose (as from plain JavaScript): typed as anything.
+  /** @type {Record<string, any>} */
   const bad = {
     'tau 0': { tau: 0 },
     'tau NaN': { tau: NaN },
@@ -309,7 +321,7 @@ describe('validation', () => {
   for (const [name, params] of Object.entries(bad)) {
     test(`rejects ${name} with invalid_argument before any work`, async () => {
       const events = [];
-      await assert.rejects(ctSimd.transfer(tiny, tiny, params, { onProgress: (p) => events.push(p) }), (error) => {
+      await assert.rejects(ctSimd.transfer(tiny, tiny, params, { onProgress: (p) => events.push(p) }), (/** @type {any} */ error) => {
         assert.ok(error instanceof SupercolorError, `${error}`);
         assert.equal(error.code, 'invalid_argument');
         assert.ok(error.message.length > 10);
@@ -320,15 +332,15 @@ describe('validation', () => {
   }
 
   test('params must be an object', async () => {
-    for (const params of [null, 'tau=0.1', 42]) {
+    for (const params of /** @type {any[]} */ ([null, 'tau=0.1', 42])) {
       await assert.rejects(ctSimd.transfer(tiny, tiny, params), { code: 'invalid_argument' });
     }
   });
 
   test('the error names the bad value', async () => {
     await assert.rejects(ctSimd.transfer(tiny, tiny, { tau: 0 }), /tau/);
-    await assert.rejects(ctSimd.transfer(tiny, tiny, { tua: 1 }), /tua/);
-    await assert.rejects(ctSimd.transfer(tiny, tiny, { layers: ['conv9'] }), /conv9/);
+    await assert.rejects(ctSimd.transfer(tiny, tiny, /** @type {any} */ ({ tua: 1 })), /tua/);
+    await assert.rejects(ctSimd.transfer(tiny, tiny, { layers: [/** @type {any} */ ('conv9')] }), /conv9/);
   });
 
   test('superpixels > pixels of a file input rejects with invalid_argument', async () => {
@@ -338,6 +350,7 @@ describe('validation', () => {
   });
 
   test('bad pixel buffers and inputs reject with invalid_argument', async () => {
+    /** @type {any[]} */
     const cases = [
       { data: new Uint8Array(10), width: 16, height: 16 },
       { data: new Uint8Array(0), width: 0, height: 0 },
@@ -355,7 +368,8 @@ describe('validation', () => {
 
   test('bad createColorTransfer options reject with invalid_argument', async () => {
     for (const options of [{ core: 'gpu' }, { threads: 0 }, { threads: NaN }, { threads: 2.5 }, { tileSize: 10 }, { featureBackend: 'cuda' }, { worker: false }, { tilesize: 256 }]) {
-      await assert.rejects(createColorTransfer({ ...options, logger: quiet }), { code: 'invalid_argument' }, JSON.stringify(options));
+      // Invalid on purpose: past the types, as from plain JavaScript.
+      await assert.rejects(createColorTransfer(/** @type {any} */ ({ ...options, logger: quiet })), { code: 'invalid_argument' }, JSON.stringify(options));
     }
   });
 
@@ -400,7 +414,7 @@ describe('undecodable images', () => {
     test(`${kind} file rejects with decode_failed (as target and as reference)`, async () => {
       const good = pairs.pitie.referenceFile;
       for (const [target, reference, which] of [[files[kind], good, 'target'], [good, files[kind], 'reference']]) {
-        await assert.rejects(ctSimd.transfer(target, reference), (error) => {
+        await assert.rejects(ctSimd.transfer(target, reference), (/** @type {any} */ error) => {
           assert.ok(error instanceof SupercolorError, `${error}`);
           assert.equal(error.code, 'decode_failed');
           assert.match(error.message, new RegExp(which));
@@ -441,7 +455,7 @@ describe('intermediates', () => {
     assert.deepEqual(Buffer.from(i.referenceRgba.data), Buffer.from(reference.data));
 
     // Label maps: H x W int32, labels exactly 0..N-1.
-    for (const [labels, n, pixels] of [[i.labelsTarget, nT, h * w], [i.labelsReference, nR, reference.width * reference.height]]) {
+    for (const [labels, n, pixels] of /** @type {[Int32Array, number, number][]} */ ([[i.labelsTarget, nT, h * w], [i.labelsReference, nR, reference.width * reference.height]])) {
       assert.ok(labels instanceof Int32Array);
       assert.equal(labels.length, pixels);
       const used = new Set(labels);

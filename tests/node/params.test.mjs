@@ -6,6 +6,7 @@ import { distUrl, loadWasmCore } from '../support.mjs';
 
 const { coreSchema, generate } = await import('../../tools/gen-params.mjs');
 const { readFile } = await import('node:fs/promises');
+/** @type {typeof import('../../web/lib/index.js')} */
 const { PARAM_SCHEMA, DEFAULT_PARAMS, resolveParams } = await import(distUrl('index.js'));
 
 test('web/lib/params.generated.ts is what the core module says', async () => {

@@ -10,12 +10,18 @@ import { after, before, test } from 'node:test';
 
 import { KODAK_PAIR, PAIR, distUrl, downscale } from '../support.mjs';
 
+/** @type {typeof import('../../web/lib/index.js')} */
+
 const { createColorTransfer } = await import(distUrl('index.js'));
+/** @type {typeof import('../../web/lib/codec.js')} */
 const { decodeImage } = await import(distUrl('codec.js'));
 
 const load = async (dir, name) => decodeImage(new Uint8Array(readFileSync(path.join(dir, name))));
+/** @type {import('../../web/lib/index.js').ColorTransfer} */
 let ct;
+/** @type {import('../../web/lib/index.js').RgbaImage} */
 let target;
+/** @type {import('../../web/lib/index.js').RgbaImage} */
 let reference;
 before(async () => {
   ct = await createColorTransfer({ threads: 2, logger: () => undefined });

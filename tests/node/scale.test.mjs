@@ -10,7 +10,10 @@ import { after, before, test } from 'node:test';
 
 import { KODAK_PAIR, distUrl } from '../support.mjs';
 
+/** @type {typeof import('../../web/lib/index.js')} */
+
 const { createColorTransfer } = await import(distUrl('index.js'));
+/** @type {typeof import('../../web/lib/codec.js')} */
 const { decodeImage } = await import(distUrl('codec.js'));
 
 /** Bilinear upscale of an RGBA image (alpha 255), row by row. */
@@ -35,8 +38,11 @@ function upscale(image, width, height) {
   return { data: out, width, height };
 }
 
+/** @type {import('../../web/lib/index.js').ColorTransfer} */
 let ct;
+/** @type {import('../../web/lib/index.js').RgbaImage} */
 let target;
+/** @type {import('../../web/lib/index.js').RgbaImage} */
 let reference;
 before(async () => {
   ct = await createColorTransfer({ threads: 2, logger: () => undefined });
@@ -48,6 +54,7 @@ after(() => ct?.dispose());
 
 test('a 24 MP pair completes at the default working resolution, preview first', async () => {
   const stages = [];
+  /** @type {import('../../web/lib/index.js').RgbaImage | undefined} */
   let preview;
   const result = await ct.transfer(target, reference, {}, {
     onProgress: ({ stage }) => stages.push(stage),

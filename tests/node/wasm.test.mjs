@@ -144,7 +144,7 @@ function runPipeline(M, params) {
 }
 
 function expectCode(fn, code) {
-  assert.throws(fn, (e) => {
+  assert.throws(fn, (/** @type {Error & {code?: string}} */ e) => {
     assert.ok(e instanceof Error, `expected an Error, got ${e}`);
     assert.equal(e.code, code, `code of "${e.message}"`);
     assert.ok(e.message.length > 0);

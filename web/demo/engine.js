@@ -19,7 +19,10 @@ function releaseMemoryOption() {
 
 let enginePromise = null;
 
-/** The engine for the current settings, created once (concurrent callers share it). */
+/**
+ * The engine for the current settings, created once (concurrent callers share it).
+ * @returns {Promise<import('supercolor').ColorTransfer>}
+ */
 export function startEngine() {
   const features = featuresWanted();
   const core = query.get('core') ?? 'auto';

@@ -12,7 +12,7 @@ export function serviceWorkerSupported() {
 /** Where the page's cross-origin isolation comes from: 'server', 'service-worker' or null. */
 export function isolationSource() {
   if (!window.crossOriginIsolated) return null;
-  const nav = performance.getEntriesByType('navigation')[0];
+  const nav = /** @type {PerformanceNavigationTiming | undefined} */ (performance.getEntriesByType('navigation')[0]);
   const marker = nav?.serverTiming?.find((t) => t.name === 'coi');
   return marker?.description === 'service-worker' ? 'service-worker' : 'server';
 }

@@ -69,6 +69,7 @@ function numberField(input, name, { integer = false, allowEmpty = false } = {}) 
 /** The form as TransferParams. Throws ParamError (and focuses the bad field). */
 export function readParams() {
   $('param-error').textContent = '';
+  /** @type {import('supercolor').TransferParams} */
   const params = {};
   const k = numberField(fields.superpixels, 'Superpixels', { integer: true, allowEmpty: true });
   if (k !== undefined) params.superpixels = k;
@@ -76,7 +77,7 @@ export function readParams() {
   params.deltaS = numberField(fields.deltaS, 'δs');
   params.deltaC = numberField(fields.deltaC, 'δc');
   params.sigmaG = fields.sigmaAdaptive.checked ? 'adaptive' : numberField(fields.sigmaG, 'σg');
-  const layers = [...form.querySelectorAll('input[name=layers]:checked')].map((box) => /** @type {HTMLInputElement} */ (box).value);
+  const layers = [...form.querySelectorAll('input[name=layers]:checked')].map((box) => /** @type {import('supercolor').LayerName} */ (/** @type {HTMLInputElement} */ (box).value));
   if (layers.length === 0) throw new ParamError('Choose at least one VGG-19 layer.');
   params.layers = layers;
   params.regrain = /** @type {'robust' | 'pitie' | 'none'} */ (fields.regrain.value);

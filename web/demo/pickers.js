@@ -205,7 +205,7 @@ export function wirePickers({ changed, intent }) {
   document.addEventListener('paste', (event) => {
     const file = imageFromTransfer(event.clipboardData);
     if (!file) return;
-    const focused = document.activeElement?.closest?.('.picker');
+    const focused = /** @type {HTMLElement | null | undefined} */ (document.activeElement?.closest?.('.picker'));
     const side = focused?.dataset.side ?? (!state.inputs.target ? 'target' : !state.inputs.reference ? 'reference' : 'target');
     event.preventDefault();
     void setImage(side, file, file.name && file.name !== 'image.png' ? file.name : 'pasted image');

@@ -87,6 +87,7 @@ export async function run({ auto = false } = {}) {
   const wantIntermediates = fields.intermediates.checked && !tooLargeForIntermediates;
   const started = performance.now();
   progress.start(state.engine && state.warmup?.state === 'done' ? 'Starting…' : undefined);
+  /** @type {import('supercolor').ColorTransfer | null} */
   let engine = null;
   try {
     engine = await startEngine();

@@ -29,6 +29,7 @@ export function autoSuperpixels(width, height) {
 
 export const state = {
   ready: false,
+  /** @type {api.ColorTransfer | null} */
   engine: null,
   engineOptions: null,
   isolation: null,
@@ -40,7 +41,10 @@ export const state = {
   /** Every progress event of the current run: {stage, fraction, t (ms since the run began)}. */
   progressLog: [],
   progress: { stage: null, fraction: 0, overall: 0 },
-  /** The result shown, and the run it came from (kept together: labels read the run). */
+  /**
+   * The result shown, and the run it came from (kept together: labels read the run).
+   * @type {api.TransferResult | null}
+   */
   lastResult: null,
   lastRun: null,
   lastError: null,

@@ -21,7 +21,7 @@ export class ZoomView {
     this.onChange = onChange;
     this.width = 0;
     this.height = 0;
-    /** 'fit' or a scale (CSS px per image px). */
+    /** @type {'fit' | number} 'fit' or a scale (CSS px per image px). */
     this.mode = 'fit';
     this.tx = 0;
     this.ty = 0;

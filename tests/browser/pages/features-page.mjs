@@ -25,7 +25,7 @@ function fromBase64(b64) {
 function toBase64(f32) {
   const bytes = new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
   let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, /** @type {number[]} */ (/** @type {unknown} */ (bytes.subarray(i, i + 0x8000))));
   return btoa(bin);
 }
 

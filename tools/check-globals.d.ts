@@ -1,0 +1,32 @@
+// Globals that pages set on `window`, for the type-check of the JavaScript (tsconfig.check.json,
+// run by tools/check.sh). The browser tests read them inside page.evaluate() callbacks.
+// Type-only: nothing here is emitted or shipped.
+
+interface Window {
+  /**
+   * The demo's state object (web/demo/state.js) on the demo page; on a consumer test app's page
+   * (tests/consumers/app.js) its result, {ok, data, width, height, backend, logs, ...}.
+   */
+  __supercolor: any;
+  /** tests/consumers/app.js: one transfer with extra createColorTransfer options; {ok} or {code, message}. */
+  __supercolorTry: (options: Record<string, unknown>) => Promise<any>;
+  /** tests/browser/pages/features-page.mjs: the feature extraction under test. */
+  supercolorFeatures: { run: (options: Record<string, unknown>) => Promise<any> };
+  /** tests/browser/pages/package.html: set when the page's engine helpers are defined. */
+  __ready: boolean;
+  /** tests/browser/pages/package.html: one transfer through the package (see the page). */
+  runTransfer: (options: Record<string, unknown>) => Promise<any>;
+  /** tests/browser/pages/package.html: a transfer on corrupt bytes; its error. */
+  runCorrupt: () => Promise<any>;
+  /** tests/browser/pages/package.html: a large synthetic pair; figures without the pixels. */
+  runLarge: (size: [number, number]) => Promise<any>;
+  /** tests/browser/demo.test.mjs: what the demo's live region announced. */
+  __announced: string[];
+  /** axe-core, injected by tests/browser/demo.test.mjs for the accessibility audit. */
+  axe: { run: (context: Document, options: Record<string, unknown>) => Promise<{ violations: any[] }> };
+}
+
+interface Navigator {
+  /** WebGPU (not in TypeScript's DOM library yet); feature-tested before use. */
+  readonly gpu?: { requestAdapter(options?: Record<string, unknown>): Promise<any> };
+}
