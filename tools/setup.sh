@@ -2,13 +2,18 @@
 # Installs everything supercolor needs on a fresh Debian 12 machine (as root) and builds it.
 # Idempotent: steps already done are skipped or incremental. Used by `npm test`,
 # `npm run example` and CI.
+# Usage: tools/setup.sh [--no-build]   (--no-build: install only; tools/test.sh runs the static
+#        checks between the two halves, so a format or type error fails before the long build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build=1
+[ "${1:-}" = "--no-build" ] && build=0
 
 # liblcms2-dev: ICC profiles (native build); curl, xz-utils, patch: tools/fetch-lcms2.sh fetches
-# the same lcms2 from Debian's source pool for the wasm build.
+# the same lcms2 from Debian's source pool for the wasm build. clang-format: tools/check.sh
+# (Debian 12's is version 14, the one the C++ is formatted with).
 debian_packages=(cmake g++ make libeigen3-dev libstb-dev libgtest-dev emscripten binaryen chromium ffmpeg
-                 liblcms2-dev curl ca-certificates xz-utils patch)
+                 liblcms2-dev curl ca-certificates xz-utils patch clang-format)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -29,5 +34,6 @@ if [ -f package-lock.json ] && { [ ! -d node_modules ] || [ package-lock.json -n
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 fi
 
+[ "$build" = 1 ] || exit 0
 echo "setup: package build (wasm core, TypeScript, feature models)"
 bash tools/build.sh
