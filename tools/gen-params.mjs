@@ -23,7 +23,8 @@ const END = '<!-- end of parameters -->';
 /** The schema as the wasm core (non-threaded build in wasm/) reports it. */
 export async function coreSchema() {
   const file = join(root, 'wasm/supercolor-simd.mjs');
-  // Emscripten 3.1.6's ES module reads __dirname and require in Node (TOOLCHAIN.md).
+  // Emscripten 3.1.6's ES module (-sEXPORT_ES6) reads __dirname and require in Node without
+  // defining them, and its fetch of the .wasm fails there: define both, pass wasmBinary.
   globalThis.__dirname ??= dirname(file);
   globalThis.require ??= createRequire(file);
   const factory = (await import(pathToFileURL(file).href)).default;

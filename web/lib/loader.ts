@@ -19,7 +19,8 @@ export async function loadCore(moduleUrl: string, kind: CoreKind, threads = 1, l
   try {
     const file = fileURLToPath(moduleUrl);
     const dir = path.dirname(file);
-    // Emscripten 3.1.6's ES module reads __dirname and require in Node (TOOLCHAIN.md).
+    // Emscripten 3.1.6's ES module (-sEXPORT_ES6) reads __dirname and require in Node without
+    // defining them, and its fetch of the .wasm fails there: define both, pass wasmBinary.
     const g = globalThis as { __dirname?: string; require?: unknown };
     g.__dirname ??= dir;
     g.require ??= createRequire(file);
