@@ -12,10 +12,13 @@ interface Window {
   __supercolorTry: (options: Record<string, unknown>) => Promise<any>;
   /** tests/browser/pages/features-page.mjs: the feature extraction under test. */
   supercolorFeatures: { run: (options: Record<string, unknown>) => Promise<any> };
-  /** tests/browser/pages/package.html: set when the page's engine helpers are defined. */
+  /** tests/browser/pages/package.html, tools/bench-rerun.mjs's page: set when the page is ready. */
   __ready: boolean;
-  /** tests/browser/pages/package.html: one transfer through the package (see the page). */
-  runTransfer: (options: Record<string, unknown>) => Promise<any>;
+  /**
+   * One transfer through the package: (options) on tests/browser/pages/package.html,
+   * (target, reference, params) on tools/bench-rerun.mjs's page.
+   */
+  runTransfer: (...args: any[]) => Promise<any>;
   /** tests/browser/pages/package.html: a transfer on corrupt bytes; its error. */
   runCorrupt: () => Promise<any>;
   /** tests/browser/pages/package.html: a large synthetic pair; figures without the pixels. */
