@@ -93,7 +93,7 @@ export async function cameraTaggedPng() {
   const { encodePng } = await import(distUrl('codec.js'));
   const chunks = pngChunks(await encodePng(examplePixels())).filter((chunk) => chunk.type !== 'sRGB');
   const iccp = Buffer.concat([Buffer.from('camera\0\0', 'latin1'), deflateSync(embeddedProfile(PROFILE_PHOTO))]);
-  chunks.splice(1, 0, { type: 'iCCP', data: iccp });
+  chunks.splice(1, 0, /** @type {any} */ ({ type: 'iCCP', data: iccp }));
   const parts = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])];
   for (const { type, data } of chunks) {
     const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);

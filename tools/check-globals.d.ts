@@ -23,6 +23,10 @@ interface Window {
   runCorrupt: () => Promise<any>;
   /** tests/browser/pages/package.html: a large synthetic pair; figures without the pixels. */
   runLarge: (size: [number, number]) => Promise<any>;
+  /** tests/browser/icc.test.mjs's page: decodes a file with the package (see the test). */
+  decodeTagged: (cube: string, url: string) => Promise<any>;
+  /** tests/browser/icc.test.mjs's page: a Display P3 canvas through the package (see the test). */
+  displayP3: (cube: string) => Promise<any>;
   /** tests/browser/demo.test.mjs: what the demo's live region announced. */
   __announced: string[];
   /** axe-core, injected by tests/browser/demo.test.mjs for the accessibility audit. */

@@ -13,7 +13,9 @@ const { createColorTransfer, SupercolorError } = await import(dist('index.js'));
 const { decodeImage } = await import(dist('codec.js'));
 
 const quiet = () => undefined;
+/** @type {import('../../web/lib/index.js').ColorTransfer} */
 let ctThreads;
+/** @type {import('../../web/lib/index.js').ColorTransfer} */
 let ctSimd;
 let target;
 let reference;
@@ -67,7 +69,7 @@ function maxVisibleDifference(a, b) {
   return worst;
 }
 
-for (const [name, ct] of [['threads', () => ctThreads], ['simd', () => ctSimd]]) {
+for (const [name, ct] of /** @type {[string, () => import('../../web/lib/index.js').ColorTransfer][]} */ ([['threads', () => ctThreads], ['simd', () => ctSimd]])) {
   for (const analysisMegapixels of [Infinity, 0.01]) {
     test(`${name} core, analysisMegapixels ${analysisMegapixels}: hidden target colours do not change visible output`, async () => {
       const band = (x, y) => x < 24 || (x - 120) ** 2 + (y - 64) ** 2 < 400;
@@ -97,7 +99,7 @@ test('hidden reference colours do not change the output at all', async () => {
 
 test('a fully transparent reference is refused with invalid_argument, and the engine stays usable', async () => {
   const clear = withHidden(reference, () => true, green);
-  await assert.rejects(ctSimd.transfer(target, clear), (error) => {
+  await assert.rejects(ctSimd.transfer(target, clear), (/** @type {any} */ error) => {
     assert.ok(error instanceof SupercolorError);
     assert.equal(error.code, 'invalid_argument');
     assert.match(error.message, /no visible pixel/);
@@ -109,6 +111,7 @@ test('a fully transparent reference is refused with invalid_argument, and the en
 
 test('the working-size preview keeps the target’s transparency (alpha area-averaged)', async () => {
   const hidden = (x) => x < 64;
+  /** @type {import('../../web/lib/index.js').RgbaImage | undefined} */
   let preview;
   const result = await ctThreads.transfer(withHidden(target, hidden, green), reference, { analysisMegapixels: 0.01 }, { onPreview: (p) => (preview = p) });
   assert.ok(preview && preview.width < result.width, 'the target was reduced');

@@ -18,6 +18,7 @@ const BYTES = 4 * WIDTH * HEIGHT;
 const good = () => ({ data: new Uint8Array(BYTES).fill(128), width: WIDTH, height: HEIGHT });
 
 // [what the data is, data, what the message must say]
+/** @type {[string, () => any, RegExp][]} */
 const BAD_DATA = [
   ['a plain Array of the right length', () => new Array(BYTES).fill(128), /data must be a Uint8Array or Uint8ClampedArray.*got Array$/],
   ['a Float32Array', () => new Float32Array(BYTES), /data must be a Uint8Array or Uint8ClampedArray.*got Float32Array$/],
@@ -27,13 +28,14 @@ const BAD_DATA = [
   ['a Uint8Array one byte short', () => new Uint8Array(BYTES - 1), new RegExp(`data must be ${BYTES} RGBA bytes \\(4 x ${WIDTH} x ${HEIGHT}\\), got ${BYTES - 1}$`)],
 ];
 
-const invalid = (pattern, where) => (error) => {
+const invalid = (pattern, where) => (/** @type {any} */ error) => {
   assert.equal(error.code, 'invalid_argument', `${where}: ${error.message}`);
   assert.match(error.message, pattern, where);
   return true;
 };
 
 describe('image data checks at the JS boundary', () => {
+  /** @type {import('../../web/lib/index.js').ColorTransfer} */
   let ct;
   before(async () => {
     ct = await createColorTransfer({ threads: 1, logger: () => undefined });
@@ -45,7 +47,7 @@ describe('image data checks at the JS boundary', () => {
       const bad = { data: data(), width: WIDTH, height: HEIGHT };
       await assert.rejects(ct.transfer(bad, good()), invalid(pattern, 'transfer target'));
       await assert.rejects(ct.transfer(good(), bad), invalid(pattern, 'transfer reference'));
-      await assert.rejects(ct.transfer(bad, good()), (error) => /^target image data/.test(error.message));
+      await assert.rejects(ct.transfer(bad, good()), (/** @type {any} */ error) => /^target image data/.test(error.message));
       await assert.rejects(ct.applyLut(IDENTITY_CUBE, bad), invalid(pattern, 'applyLut'));
       await assert.rejects(encodePng(bad), invalid(pattern, 'encodePng'));
       await assert.rejects(encodeJpeg(bad), invalid(pattern, 'encodeJpeg'));

@@ -80,10 +80,10 @@ describe('colour profiles (Node)', () => {
     const sof = parts.segments.find((s) => s.marker === 0xc0);
     sof.marker = 0xc9;  // SOF9: extended sequential, arithmetic coding
     const arithmetic = joinJpeg(parts);
-    await assert.rejects(decodeImage(arithmetic), (error) => error.code === 'decode_failed' && /arithmetic-coded JPEG \(SOF9\) is not supported/.test(error.message) && /jpegtran/.test(error.message));
+    await assert.rejects(decodeImage(arithmetic), (/** @type {any} */ error) => error.code === 'decode_failed' && /arithmetic-coded JPEG \(SOF9\) is not supported/.test(error.message) && /jpegtran/.test(error.message));
     const ct = await createColorTransfer({ threads: 1, logger: () => undefined });
     try {
-      await assert.rejects(ct.applyLut(IDENTITY_CUBE, arithmetic), (error) => error.code === 'decode_failed' && /target image: arithmetic-coded JPEG/.test(error.message));
+      await assert.rejects(ct.applyLut(IDENTITY_CUBE, arithmetic), (/** @type {any} */ error) => error.code === 'decode_failed' && /target image: arithmetic-coded JPEG/.test(error.message));
     } finally {
       ct.dispose();
     }
