@@ -185,9 +185,8 @@ TEST_P(AttentionBruteForce, MatchesEq1And2ForEveryBlockSizeAndThreadCount) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Features, AttentionBruteForce, ::testing::Values(false, true),
-                         [](const ::testing::TestParamInfo<bool>& param_info) {
-                           return param_info.param ? std::string("ReluLike")
-                                                   : std::string("Gaussian");
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? std::string("ReluLike") : std::string("Gaussian");
                          });
 
 TEST(AttentionTemperature, SmallTauGivesOneHotRowsAtTheBestMatch) {

@@ -216,8 +216,8 @@ INSTANTIATE_TEST_SUITE_P(
                       PoolingCase{31, 23, 2, 4, true}, PoolingCase{31, 23, 4, 4, true},
                       PoolingCase{13, 7, 4, 2, true}, PoolingCase{5, 4, 4, 3, true},
                       PoolingCase{1, 1, 1, 2, false}, PoolingCase{64, 48, 1, 64, false}),
-    [](const ::testing::TestParamInfo<PoolingCase>& param_info) {
-      const PoolingCase& p = param_info.param;
+    [](const ::testing::TestParamInfo<PoolingCase>& info) {
+      const PoolingCase& p = info.param;
       return std::to_string(p.width) + "x" + std::to_string(p.height) + "_stride" +
              std::to_string(p.stride) + "_c" + std::to_string(p.channels) +
              (p.noise_labels ? "_noise" : "_voronoi");
