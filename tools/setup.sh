@@ -5,10 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# liblcms2-dev: ICC profiles (native build); curl, xz-utils, patch: tools/fetch-lcms2.sh fetches
-# the same lcms2 from Debian's source pool for the wasm build.
+# liblcms2-dev, libjpeg62-turbo-dev: ICC profiles and JPEG decoding (native build); curl, xz-utils,
+# patch: tools/fetch-debian-source.sh fetches the same lcms2 and libjpeg-turbo from Debian's source
+# pool for the wasm build. libjpeg-turbo-progs: djpeg / jpegtran, which the tests use to check the
+# wasm JPEG decoder against the native one (and to transcode to arithmetic coding).
 debian_packages=(cmake g++ make libeigen3-dev libstb-dev libgtest-dev emscripten binaryen chromium ffmpeg
-                 liblcms2-dev curl ca-certificates xz-utils patch)
+                 liblcms2-dev libjpeg62-turbo-dev libjpeg-turbo-progs curl ca-certificates xz-utils
+                 patch)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
