@@ -56,14 +56,24 @@ if (oldDir !== null) {
     const factory = (await import(pathToFileURL(mjs).href)).default;
     return factory({ wasmBinary: readFileSync(mjs.replace(/\.mjs$/, '.wasm')) });
   };
-  const builds = [['old', await load(oldDir)], ['new', await load(path.join(root, 'wasm'))]];
+  const builds = { old: await load(oldDir), new: await load(path.join(root, 'wasm')) };
+  // Interleaved (old, new, old, new...) so that load from other processes hits both alike;
+  // the minimum is the least disturbed run.
   const results = {};
-  for (const [name, M] of builds) {
-    await time(untagged, (bytes) => M.decodeImage(bytes));  // warm-up
-    results[name] = { plain: await time(untagged, (bytes) => M.decodeImage(bytes)), converted: await time(tagged, (bytes) => M.decodeImage(bytes)) };
+  for (const [key, bytes] of [['plain', untagged], ['converted', tagged]]) {
+    const times = { old: [], new: [] };
+    for (const name of ['old', 'new']) builds[name].decodeImage(bytes);  // warm-up (memory growth)
+    for (let i = 0; i < runs; i++) {
+      for (const name of ['old', 'new']) {
+        const start = performance.now();
+        builds[name].decodeImage(bytes);
+        times[name].push(performance.now() - start);
+      }
+    }
+    results[key] = Object.fromEntries(Object.entries(times).map(([name, t]) => [name, Math.min(...t)]));
   }
-  const row = (label, key) => console.log(`  ${label}: old ${results.old[key].median.toFixed(0)} ms, new ${results.new[key].median.toFixed(0)} ms (new/old ${(results.new[key].median / results.old[key].median).toFixed(2)})`);
-  console.log(`core builds side by side (SIMD variant, 1 thread): old = ${oldDir}, new = wasm/`);
+  const row = (label, key) => console.log(`  ${label}: old ${results[key].old.toFixed(0)} ms, new ${results[key].new.toFixed(0)} ms (new/old ${(results[key].new / results[key].old).toFixed(2)})`);
+  console.log(`core builds side by side (SIMD variant, 1 thread, interleaved, best of ${runs}): old = ${oldDir}, new = wasm/`);
   row('decode as sRGB          ', 'plain');
   row('decode + profile -> sRGB', 'converted');
 }

@@ -1,12 +1,16 @@
 #include "io/jpeg_decode.h"
 
 // jpeglib.h needs size_t and FILE declared first (libjpeg.txt, "Compilation").
-#include <jerror.h>
-#include <jpeglib.h>
-
-#include <algorithm>
-#include <csetjmp>
+// clang-format off
 #include <cstdio>
+#include <jpeglib.h>
+#include <jerror.h>
+// clang-format on
+
+#include <csetjmp>
+#include <new>
+#include <string>
+#include <vector>
 
 #include "core/error.h"
 

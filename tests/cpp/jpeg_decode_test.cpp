@@ -3,11 +3,18 @@
 // and YCCK JPEGs decode to RGB; corrupt, truncated and oversized files give typed errors or
 // warnings, and the decoder stays usable. Test files are encoded here with libjpeg's compressor.
 #include <gtest/gtest.h>
-#include <jpeglib.h>
 
-#include <cmath>
+// jpeglib.h needs size_t and FILE declared first.
+// clang-format off
 #include <cstdio>
+#include <jpeglib.h>
+// clang-format on
+
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include "core/error.h"
 #include "io/image_io.h"
@@ -274,6 +281,47 @@ TEST(JpegIo, HugeFrameHeadersAreImageTooLargeBeforeAllocating) {
     EXPECT_NE(message.find(std::to_string(w) + "x" + std::to_string(h)), std::string::npos)
         << message;
   }
+}
+
+// A phone photo (8 MP, stored 3264 x 2448, EXIF orientation 6: rotate 90 degrees clockwise) is
+// decoded upright; checked against the same file with the tag set to 1, rotated here.
+TEST(JpegIo, PhonePhotoWithExifOrientationIsDecodedUpright) {
+  std::ifstream in(std::string(SUPERCOLOR_SHARED_DIR) + "/testdata/large/02_beach_coast/target.jpg",
+                   std::ios::binary);
+  ASSERT_TRUE(in) << "../shared/testdata/large missing";
+  const std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
+  // The Orientation entry (TIFF tag 0x0112, SHORT, count 1, value 6) in either byte order.
+  const std::vector<std::vector<uint8_t>> entries = {{0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6},
+                                                     {0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0}};
+  std::vector<uint8_t> stored = file;
+  bool patched = false;
+  for (const auto& entry : entries) {
+    auto at = std::search(stored.begin(), stored.end(), entry.begin(), entry.end());
+    if (at != stored.end()) {
+      at[entry[0] == 0x01 ? 9 : 8] = 1;
+      patched = true;
+      break;
+    }
+  }
+  ASSERT_TRUE(patched) << "no orientation-6 entry found";
+  const Rgba8Image upright = decode(file);
+  const Rgba8Image as_stored = decode(stored);
+  ASSERT_EQ(as_stored.width, 3264);
+  ASSERT_EQ(as_stored.height, 2448);
+  ASSERT_EQ(upright.width, 2448);
+  ASSERT_EQ(upright.height, 3264);
+  // Rotated 90 degrees clockwise: displayed (x, y) is stored (y, H - 1 - x).
+  std::size_t differing = 0;
+  for (int y = 0; y < upright.height; ++y) {
+    for (int x = 0; x < upright.width; ++x) {
+      const uint8_t* shown = &upright.rgba[4 * (std::size_t(y) * upright.width + x)];
+      const uint8_t* source =
+          &as_stored.rgba[4 * (std::size_t(as_stored.height - 1 - x) * as_stored.width + y)];
+      if (!std::equal(shown, shown + 4, source)) ++differing;
+    }
+  }
+  EXPECT_EQ(differing, 0u);
 }
 
 }  // namespace
