@@ -4,19 +4,20 @@
 // and arithmetic (the last two transcoded losslessly by jpegtran: the same coefficients, so
 // arithmetic coding must also give the baseline file's pixels). jpegtran -copy none drops the
 // ICC profile and the EXIF orientation, which djpeg would not apply. A truncated scan decodes
-// with a warning, a file cut in its headers is decode_failed, and the decoder stays usable.
-// Needs dist/ (bash tools/build.sh), ../shared, and djpeg/jpegtran (Debian libjpeg-turbo-progs,
-// installed by tools/setup.sh). Run: node --test tests/node/jpeg-decode.test.mjs
+// with a warning, a file cut in its headers is decode_failed, and the decoder stays usable. A
+// 48 MP JPEG is decoded straight into its RGBA output: the core's memory grows by little more.
+// Needs dist/ (bash tools/build.sh), ../shared, djpeg/jpegtran (Debian libjpeg-turbo-progs) and
+// ffmpeg, installed by tools/setup.sh. Run: node --test tests/node/jpeg-decode.test.mjs
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 
-import { ROOT, distUrl } from '../support.mjs';
+import { ROOT, distUrl, loadWasmCore } from '../support.mjs';
 
 const PHOTO = path.resolve(ROOT, '../shared/testdata/large/02_beach_coast/target.jpg');
-const missing = ['/usr/bin/djpeg', '/usr/bin/jpegtran'].filter((tool) => !existsSync(tool));
+const missing = ['/usr/bin/djpeg', '/usr/bin/jpegtran', '/usr/bin/ffmpeg'].filter((tool) => !existsSync(tool));
 const skip = missing.length > 0 ? `${missing.join(', ')} missing (Debian libjpeg-turbo-progs; tools/setup.sh installs it)`
   : !existsSync(PHOTO) ? `${PHOTO} missing` : false;
 
@@ -96,5 +97,21 @@ describe('JPEG decoding (libjpeg-turbo in wasm)', { skip }, () => {
     assert.match(cut.warnings[0], /ends early.*Premature end of JPEG file/);
     await assert.rejects(decodeImage(small.subarray(0, 120)), (error) => error.code === 'decode_failed' && /not a decodable JPEG/.test(error.message));
     assert.deepEqual((await decodeImage(small)).data, whole.data);
+  });
+
+  test('a 48 MP JPEG decodes into its RGBA output without another full-size copy', { timeout: 60_000 }, async () => {
+    const width = 8000;
+    const height = 6000;
+    const file = await tool('ffmpeg', ['-loglevel', 'error', '-i', PHOTO, '-vf', `scale=${width}:${height}`, '-q:v', '3', '-f', 'mjpeg', '-'], new Uint8Array());
+    const M = await loadWasmCore('simd');  // a fresh core: its memory only grows, so its size after is the peak
+    const start = M.HEAP8.length;
+    const image = M.decodeImage(file);
+    assert.equal(image.width, width);
+    assert.equal(image.height, height);
+    const output = 4 * width * height;  // 183 MiB
+    const growth = M.HEAP8.length - start;
+    // The output, the input's copy and libjpeg's row buffers; one more full RGBA (or RGB) copy, as
+    // stb_image needed (its own buffer, then ours), would add >= 137 MiB.
+    assert.ok(growth < output + file.length + (48 << 20), `memory grew by ${(growth / 2 ** 20).toFixed(0)} MiB for a ${(output / 2 ** 20).toFixed(0)} MiB output`);
   });
 });
