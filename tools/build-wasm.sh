@@ -18,8 +18,9 @@ if [ "${1:-}" = "--clean" ]; then
 fi
 
 start=$(date +%s)
-# Little CMS sources (Debian's, pinned and verified; cached in build/_deps/).
-bash tools/fetch-lcms2.sh >/dev/null
+# Little CMS and libjpeg-turbo sources (Debian's, pinned and verified; cached in build/_deps/).
+bash tools/fetch-debian-source.sh lcms2 >/dev/null
+bash tools/fetch-debian-source.sh libjpeg-turbo >/dev/null
 for variant in threads simd; do
   echo "build-wasm: $variant"
   cmake --preset "wasm-$variant" >/dev/null

@@ -9,9 +9,11 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <utility>
 
 #include "core/error.h"
 #include "io/color_profile.h"
+#include "io/jpeg_decode.h"
 
 namespace supercolor {
 namespace {
@@ -27,8 +29,8 @@ uint32_t read32(const uint8_t* p, bool little) {
                    uint32_t(p[3]));
 }
 
-// EXIF orientation (1..8) of a JPEG, 1 when absent or unreadable. stb_image ignores EXIF, and
-// phone photos rely on it, so the APP1 segment is read here (bounds-checked throughout).
+// EXIF orientation (1..8) of a JPEG, 1 when absent or unreadable. libjpeg does not interpret
+// EXIF, and phone photos rely on it, so the APP1 segment is read here (bounds-checked throughout).
 int jpeg_exif_orientation(const uint8_t* data, std::size_t size) {
   if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return 1;
   std::size_t pos = 2;
@@ -63,8 +65,9 @@ int jpeg_exif_orientation(const uint8_t* data, std::size_t size) {
   return 1;
 }
 
-// Applies an EXIF orientation so the image displays upright.
-Rgba8Image apply_orientation(const Rgba8Image& in, int orientation) {
+// Applies an EXIF orientation so the image displays upright. Orientation 1 hands the image back
+// as it is (moved, no copy); the others need one output buffer.
+Rgba8Image apply_orientation(Rgba8Image in, int orientation) {
   if (orientation <= 1) return in;
   const bool transpose = orientation >= 5;
   Rgba8Image out;
@@ -115,59 +118,8 @@ Rgba8Image apply_orientation(const Rgba8Image& in, int orientation) {
   return out;
 }
 
-// Why a JPEG that stb_image cannot read is not decodable, from its first frame header (ITU T.81
-// B.1.1.3, Table B.1: SOF0 baseline, SOF1 extended and SOF2 progressive Huffman are what stb
-// reads, at 8 bits per sample). Empty when the coding is one stb reads, or not a JPEG.
-std::string unsupported_jpeg_coding(const uint8_t* data, std::size_t size) {
-  if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) return {};
-  const std::string reencode =
-      "; re-encode it as a baseline or progressive JPEG (e.g. `jpegtran -outfile fixed.jpg "
-      "input.jpg`, which converts losslessly) or convert it to PNG";
-  std::size_t pos = 2;
-  while (pos + 4 <= size) {
-    if (data[pos] != 0xFF) return {};
-    const uint8_t marker = data[pos + 1];
-    if (marker == 0xFF) {  // fill byte
-      ++pos;
-      continue;
-    }
-    if (marker == 0xDA || marker == 0xD9) return {};
-    const std::size_t length = read16(data + pos + 2, false);
-    if (length < 2 || pos + 2 + length > size) return {};
-    // SOFn is 0xC0..0xCF except DHT (C4), JPG (C8) and DAC (CC).
-    if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
-      const int precision = length >= 3 ? data[pos + 4] : 8;
-      const int type = marker - 0xC0;
-      if (type >= 9) {
-        return std::string(type >= 13 ? "hierarchical arithmetic-coded" : "arithmetic-coded") +
-               " JPEG (SOF" + std::to_string(type) + ") is not supported" + reencode;
-      }
-      if (type == 3) {
-        return "lossless JPEG (SOF3) is not supported; convert it to PNG (e.g. with ImageMagick "
-               "or GIMP)";
-      }
-      if (type >= 5) {
-        return "hierarchical JPEG (SOF" + std::to_string(type) + ") is not supported" + reencode;
-      }
-      if (precision != 8) {
-        return std::to_string(precision) +
-               "-bit JPEG is not supported (8 bits per sample only); convert it to an 8-bit "
-               "JPEG or to PNG";
-      }
-      return {};
-    }
-    pos += 2 + length;
-  }
-  return {};
-}
-
-}  // namespace
-
-Rgba8Image decode_image(const uint8_t* data, std::size_t size, std::vector<std::string>* warnings) {
-  if (data == nullptr || size == 0) throw Error(ErrorCode::kDecodeFailed, "image data is empty");
-  if (size > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-    throw Error(ErrorCode::kImageTooLarge, "encoded image is larger than 2 GB");
-  }
+// PNG and the other formats stb_image reads (JPEGs go to libjpeg-turbo) to RGBA8.
+Rgba8Image decode_with_stb(const uint8_t* data, std::size_t size) {
   int width = 0, height = 0, channels = 0;
   // A PNG's size is in its IHDR chunk (PNG spec 11.2.2: signature, then IHDR with width and
   // height as big-endian uint32 at bytes 16-23). stb refuses huge ones as "corrupt"; they are
@@ -188,8 +140,6 @@ Rgba8Image decode_image(const uint8_t* data, std::size_t size, std::vector<std::
                                                  std::to_string(kMaxImagePixels) + " px in all)");
     }
   }
-  const std::string unsupported = unsupported_jpeg_coding(data, size);
-  if (!unsupported.empty()) throw Error(ErrorCode::kDecodeFailed, unsupported);
   if (!stbi_info_from_memory(data, static_cast<int>(size), &width, &height, &channels)) {
     throw Error(ErrorCode::kDecodeFailed,
                 std::string("not a decodable image: ") + stbi_failure_reason());
@@ -214,15 +164,27 @@ Rgba8Image decode_image(const uint8_t* data, std::size_t size, std::vector<std::
   image.height = height;
   image.rgba.assign(pixels, pixels + 4 * std::size_t(width) * height);
   stbi_image_free(pixels);
-  // Embedded colour profile -> sRGB (a broken one only warns).
-  std::vector<std::string> profile_warnings;
-  std::vector<uint8_t> profile = jpeg_icc_profile(data, size, profile_warnings);
-  if (profile.empty()) profile = png_icc_profile(data, size, profile_warnings);
-  convert_to_srgb(image, profile, profile_warnings);
-  if (warnings != nullptr) {
-    warnings->insert(warnings->end(), profile_warnings.begin(), profile_warnings.end());
+  return image;
+}
+
+}  // namespace
+
+Rgba8Image decode_image(const uint8_t* data, std::size_t size, std::vector<std::string>* warnings) {
+  if (data == nullptr || size == 0) throw Error(ErrorCode::kDecodeFailed, "image data is empty");
+  if (size > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw Error(ErrorCode::kImageTooLarge, "encoded image is larger than 2 GB");
   }
-  return apply_orientation(image, jpeg_exif_orientation(data, size));
+  std::vector<std::string> decode_warnings;
+  Rgba8Image image =
+      is_jpeg(data, size) ? decode_jpeg(data, size, decode_warnings) : decode_with_stb(data, size);
+  // Embedded colour profile -> sRGB (a broken one only warns).
+  std::vector<uint8_t> profile = jpeg_icc_profile(data, size, decode_warnings);
+  if (profile.empty()) profile = png_icc_profile(data, size, decode_warnings);
+  convert_to_srgb(image, profile, decode_warnings);
+  if (warnings != nullptr) {
+    warnings->insert(warnings->end(), decode_warnings.begin(), decode_warnings.end());
+  }
+  return apply_orientation(std::move(image), jpeg_exif_orientation(data, size));
 }
 
 Rgba8Image read_image_file(const std::string& path, std::vector<std::string>* warnings) {

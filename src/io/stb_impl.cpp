@@ -1,7 +1,9 @@
-// The stb_image / stb_image_write implementations, in a translation unit of their own so that
-// third-party code gets its own warning and sanitizer settings (see CMakeLists.txt).
+// The stb_image (PNG, zlib) / stb_image_write (PNG, JPEG) implementations, in a translation unit of
+// their own so that third-party code gets its own warning and sanitizer settings (see
+// CMakeLists.txt).
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_NO_STDIO  // all input goes through memory buffers
+#define STBI_NO_JPEG   // JPEGs are decoded with libjpeg-turbo (io/jpeg_decode.h)
 #define STBI_FAILURE_USERMSG
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STBI_WRITE_NO_STDIO

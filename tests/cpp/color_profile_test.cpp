@@ -1,7 +1,7 @@
 // Colour profiles: Adobe RGB (1998) and Display P3 photos, built here from a dev pair's pixels
 // converted out of sRGB with Little CMS and tagged with the profile (JPEG APP2 in one or several
 // segments, PNG iCCP), decode back to the original sRGB; broken profiles decode as sRGB with a
-// warning; outputs are tagged sRGB; JPEG codings that stb cannot read get a precise error.
+// warning; outputs are tagged sRGB; JPEG codings that libjpeg cannot read get a precise error.
 #include "io/color_profile.h"
 
 #include <gtest/gtest.h>
@@ -453,9 +453,10 @@ TEST(ColorProfile, OutputsAreTaggedSrgb) {
   EXPECT_TRUE(warnings.empty());
 }
 
-// JPEG codings stb_image does not read (libjpeg reads some of them): the error is decode_failed
-// and its message says which coding and how to convert the file. Built by patching the frame
-// header (SOF0) of a baseline JPEG: stb would fail on these with a generic message.
+// JPEG codings libjpeg-turbo does not read: the error is decode_failed and its message says which
+// coding and how to convert the file. Built by patching the frame header (SOF0) of a baseline
+// JPEG: libjpeg alone would say only "Unsupported JPEG process". (Arithmetic-coded JPEGs are
+// read: jpeg_decode_test.cpp.)
 TEST(ColorProfile, UnsupportedJpegCodingsAreNamed) {
   const Jpeg baseline = split_jpeg(encode_jpeg(dev_pair_pixels(), 90));
   const auto variant = [&](uint8_t marker, uint8_t precision) {
@@ -469,12 +470,11 @@ TEST(ColorProfile, UnsupportedJpegCodingsAreNamed) {
     return join_jpeg(jpeg);
   };
   const std::vector<std::tuple<uint8_t, uint8_t, std::vector<std::string>>> cases = {
-      {0xC9, 8, {"arithmetic-coded JPEG (SOF9)", "jpegtran"}},
-      {0xCA, 8, {"arithmetic-coded JPEG (SOF10)", "jpegtran"}},
-      {0xCB, 8, {"arithmetic-coded JPEG (SOF11)", "jpegtran"}},
-      {0xCD, 8, {"hierarchical arithmetic-coded JPEG (SOF13)", "jpegtran"}},
       {0xC3, 8, {"lossless JPEG (SOF3)", "PNG"}},
+      {0xCB, 8, {"lossless JPEG (SOF11)", "PNG"}},
       {0xC5, 8, {"hierarchical JPEG (SOF5)", "jpegtran"}},
+      {0xC7, 8, {"hierarchical JPEG (SOF7)", "jpegtran"}},
+      {0xCD, 8, {"hierarchical arithmetic-coded JPEG (SOF13)", "jpegtran"}},
       {0xC0, 12, {"12-bit JPEG", "8-bit"}},
       {0xC1, 12, {"12-bit JPEG", "8-bit"}},
   };
@@ -490,7 +490,7 @@ TEST(ColorProfile, UnsupportedJpegCodingsAreNamed) {
       }
     }
   }
-  // The codings stb reads still decode (baseline, and extended sequential at 8 bits).
+  // Baseline and extended sequential at 8 bits decode.
   EXPECT_NO_THROW(decode(variant(0xC0, 8)));
   EXPECT_NO_THROW(decode(variant(0xC1, 8)));
 }

@@ -1,8 +1,8 @@
 // Colour profiles in Node (issue 9 faults 6 and 8): the package's decoder (the wasm core, Little
 // CMS inside) converts an embedded ICC profile to sRGB, whether the profile is in one APP2
 // segment or several; a broken profile decodes as sRGB with a warning (decodeImage's `warnings`,
-// the engine's logger); outputs are tagged sRGB; an arithmetic-coded JPEG gets an error that says
-// so. The exact conversion is checked against Little CMS in tests/cpp/color_profile_test.cpp, and
+// the engine's logger); outputs are tagged sRGB; a lossless JPEG (which libjpeg-turbo does not
+// read) gets an error that says so (arithmetic-coded JPEGs are read: jpeg-decode.test.mjs). The exact conversion is checked against Little CMS in tests/cpp/color_profile_test.cpp, and
 // against Chromium in tests/browser/icc.test.mjs.
 // Needs dist/ (bash tools/build.sh) and ../shared. Run: node --test tests/node/icc.test.mjs
 import assert from 'node:assert/strict';
@@ -75,15 +75,15 @@ describe('colour profiles (Node)', () => {
     assert.deepEqual(await encodeJpeg(image, 90), jpeg, 'same bytes every time');
   });
 
-  test('an arithmetic-coded JPEG is refused with a message that says how to fix it', async () => {
+  test('a lossless JPEG is refused with a message that says how to fix it', async () => {
     const parts = splitJpeg(srgb);
     const sof = parts.segments.find((s) => s.marker === 0xc0);
-    sof.marker = 0xc9;  // SOF9: extended sequential, arithmetic coding
-    const arithmetic = joinJpeg(parts);
-    await assert.rejects(decodeImage(arithmetic), (/** @type {any} */ error) => error.code === 'decode_failed' && /arithmetic-coded JPEG \(SOF9\) is not supported/.test(error.message) && /jpegtran/.test(error.message));
+    sof.marker = 0xc3;  // SOF3: lossless, Huffman coding
+    const lossless = joinJpeg(parts);
+    await assert.rejects(decodeImage(lossless), (/** @type {any} */ error) => error.code === 'decode_failed' && /lossless JPEG \(SOF3\) is not supported/.test(error.message) && /PNG/.test(error.message));
     const ct = await createColorTransfer({ threads: 1, logger: () => undefined });
     try {
-      await assert.rejects(ct.applyLut(IDENTITY_CUBE, arithmetic), (/** @type {any} */ error) => error.code === 'decode_failed' && /target image: arithmetic-coded JPEG/.test(error.message));
+      await assert.rejects(ct.applyLut(IDENTITY_CUBE, lossless), (/** @type {any} */ error) => error.code === 'decode_failed' && /target image: lossless JPEG/.test(error.message));
     } finally {
       ct.dispose();
     }

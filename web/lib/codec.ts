@@ -1,5 +1,5 @@
 // PNG/JPEG decoding and encoding on the caller's thread, through the non-threaded core build
-// (stb_image / stb_image_write). Node only (exported by the Node entry, node.ts): browsers have
+// (libjpeg-turbo decodes JPEGs, as browsers do; stb_image / stb_image_write the rest). Node only (exported by the Node entry, node.ts): browsers have
 // their own decoders (createImageBitmap) and encoders (canvas.convertToBlob).
 import { loadCore } from './loader.js';
 import type { CoreModule } from './core.js';
@@ -28,9 +28,11 @@ function pixels(image: RgbaImage, what: string): Uint8Array {
 /**
  * Decodes the bytes of a PNG/JPEG/BMP/... file to sRGB RGBA: an embedded ICC colour profile
  * (Adobe RGB, Display P3, ...) is converted to sRGB with Little CMS, JPEG EXIF orientation is
- * applied. A profile that cannot be used does not fail the decode: the pixels are read as sRGB and
+ * applied. JPEGs are decoded with libjpeg-turbo (baseline, progressive, arithmetic-coded; grey,
+ * RGB, CMYK), to the same pixels as Chromium's decoder. A profile that cannot be used, or JPEG
+ * data that is corrupt or ends early (decoded as far as it goes), does not fail the decode:
  * `warnings` says so. Throws SupercolorError('decode_failed' | 'image_too_large'); decode_failed
- * names JPEG codings that are not read (arithmetic, lossless, 12-bit) and how to convert them.
+ * names JPEG codings that are not read (lossless, hierarchical, 12-bit) and how to convert them.
  */
 export async function decodeImage(bytes: Uint8Array): Promise<RgbaImage & { data: Uint8Array; warnings: string[] }> {
   const c = await codecCore();
