@@ -75,8 +75,9 @@ describe('JPEG decoding (libjpeg-turbo in wasm)', { skip }, () => {
     assert.ok(wasmBaseline.data.every((v, i) => i % 4 !== 3 || v === 255), 'opaque');
     // Lossless transcodes of the same coefficients: in each decoder, the baseline file's pixels
     // (so, by the comparison above, wasm and native agree on these codings too).
-    for (const [name, args] of [['progressive', ['-progressive']], ['arithmetic', ['-arithmetic']],
-      ['arithmetic progressive', ['-arithmetic', '-progressive']]]) {
+    /** @type {[string, string[]][]} */
+    const variants = [['progressive', ['-progressive']], ['arithmetic', ['-arithmetic']], ['arithmetic progressive', ['-arithmetic', '-progressive']]];
+    for (const [name, args] of variants) {
       const file = await tool('jpegtran', ['-copy', 'none', ...args], original);
       const decoded = await decodeImage(file);
       assert.deepEqual(decoded.warnings, [], name);
@@ -95,7 +96,7 @@ describe('JPEG decoding (libjpeg-turbo in wasm)', { skip }, () => {
     assert.equal(cut.height, whole.height);
     assert.equal(cut.warnings.length, 1);
     assert.match(cut.warnings[0], /ends early.*Premature end of JPEG file/);
-    await assert.rejects(decodeImage(small.subarray(0, 120)), (error) => error.code === 'decode_failed' && /not a decodable JPEG/.test(error.message));
+    await assert.rejects(decodeImage(small.subarray(0, 120)), (/** @type {any} */ error) => error.code === 'decode_failed' && /not a decodable JPEG/.test(error.message));
     assert.deepEqual((await decodeImage(small)).data, whole.data);
   });
 
