@@ -214,7 +214,8 @@ void validate_attention_params(const AttentionParams& params) {
 
 std::vector<float> direct_colors(const SuperFeatures& features, const float* reference_rgb,
                                  const AttentionParams& params, const Context& ctx) {
-  validate_attention_params(params);
+  // Parameters were validated at the boundary (validate_params); see kDebugChecks.
+  if constexpr (kDebugChecks) validate_attention_params(params);
   validate_features(features);
   if (reference_rgb == nullptr) invalid("reference superpixel colours are null");
   const int target_count = features.target_count;
@@ -248,7 +249,7 @@ std::vector<float> direct_colors(const SuperFeatures& features, const float* ref
 
 void attention_rows(const SuperFeatures& features, const AttentionParams& params, int row_begin,
                     int row_end, float* out, const Context& ctx) {
-  validate_attention_params(params);
+  if constexpr (kDebugChecks) validate_attention_params(params);
   validate_features(features);
   if (row_begin < 0 || row_end < row_begin || row_end > features.target_count) {
     invalid("attention rows [" + std::to_string(row_begin) + ", " + std::to_string(row_end) +

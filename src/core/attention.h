@@ -31,6 +31,9 @@ struct SuperFeatures {
   const float* reference_visibility = nullptr;  // N_R, or null
 };
 
+// Both functions: params must be valid (validate_attention_params; re-checked only with
+// kDebugChecks, error.h).
+
 // Direct matching c(i) = sum_j A(i,j) mean_rgb_R(j): N_T x 3. reference_rgb is N_R x 3.
 // Never holds more than block_rows rows of A.
 std::vector<float> direct_colors(const SuperFeatures& features, const float* reference_rgb,

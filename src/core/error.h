@@ -25,6 +25,18 @@ constexpr ErrorCode kErrorCodes[] = {
     ErrorCode::kEncodeFailed,    ErrorCode::kInvalidLut,
 };
 
+// Debug checks. Parameters are validated once, at the core's boundary: validate_params (params.h),
+// called by Pipeline's constructor and update_params. The method's blocks (slic, attention,
+// fusion, regrain, grading) then trust the parameters they are given and re-check them only in
+// builds with kDebugChecks (SUPERCOLOR_DEBUG_CHECKS, set by the sanitizer presets, or a build
+// without NDEBUG), where a bad value still throws Error(kInvalidArgument). Checks of the data
+// itself (sizes, non-finite values, buffers) stay in every build.
+#if defined(SUPERCOLOR_DEBUG_CHECKS) || !defined(NDEBUG)
+inline constexpr bool kDebugChecks = true;
+#else
+inline constexpr bool kDebugChecks = false;
+#endif
+
 // Stable string for an error code ("invalid_argument", "image_too_large", ...).
 const char* error_code_name(ErrorCode code);
 

@@ -625,7 +625,8 @@ void validate_fusion_params(const FusionParams& params) {
 RgbImage fuse(const RgbImage& target, const Segmentation& segmentation,
               const SuperpixelStats& stats, const float* colors, const FusionParams& params,
               const Context& ctx) {
-  validate_fusion_params(params);
+  // Parameters were validated at the boundary (validate_params); see kDebugChecks.
+  if constexpr (kDebugChecks) validate_fusion_params(params);
   validate_image(target, "fusion target");
   validate_segmentation(segmentation, "fusion target");
   if (segmentation.width != target.width || segmentation.height != target.height) {

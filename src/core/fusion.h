@@ -27,7 +27,8 @@ void validate_fusion_params(const FusionParams& params);
 // a proven bound are left out, see fusion.cpp), bit-identical whatever ctx.threads.
 // Reports progress through ctx.progress (fractions in (0, 1), on the calling thread); a
 // throwing progress function or a raised ctx.cancel stops it (Error kCancelled for the flag).
-// Errors: kInvalidArgument for bad params, mismatched inputs or non-finite colours.
+// params must be valid (validate_fusion_params; re-checked only with kDebugChecks, error.h).
+// Errors: kInvalidArgument for mismatched inputs or non-finite colours.
 RgbImage fuse(const RgbImage& target, const Segmentation& segmentation,
               const SuperpixelStats& stats, const float* colors, const FusionParams& params,
               const Context& ctx);

@@ -26,7 +26,9 @@ void validate_grading_params(const GradingParams& params);
 //     converted back with lab_to_srgb_gamut_mapped (chroma reduced at fixed L* where the colour
 //     falls outside sRGB, so the kept L* survives; see colorspace.h).
 // The Lab distance of each pixel to the target grows linearly with s (up to gamut mapping).
-// Per pixel, so bit-identical for any ctx.threads. Throws Error(kInvalidArgument) for bad params,
+// Per pixel, so bit-identical for any ctx.threads. params must be valid
+// (validate_grading_params; re-checked only with kDebugChecks, error.h). Throws
+// Error(kInvalidArgument) for
 // images of different sizes or invalid images (validate_image).
 RgbImage apply_grading(const RgbImage& target, const RgbImage& result, const GradingParams& params,
                        const Context& ctx);

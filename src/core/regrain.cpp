@@ -419,7 +419,8 @@ void validate_regrain_coverage(const std::vector<float>* coverage, const RgbImag
 
 RgbImage regrain(const RgbImage& target, const RgbImage& fused, const RegrainParams& params,
                  const Context& ctx, const std::vector<float>* coverage) {
-  validate_regrain_params(params);
+  // Parameters were validated at the boundary (validate_params); see kDebugChecks.
+  if constexpr (kDebugChecks) validate_regrain_params(params);
   validate_image(target, "regrain target");
   validate_image(fused, "regrain fused");
   if (target.width != fused.width || target.height != fused.height) {

@@ -39,6 +39,9 @@ void validate_regrain_coverage(const std::vector<float>* coverage, const RgbImag
 // neighbour neither pulls J(p) nor imposes its gradient. A hidden pixel's own equation is
 // degenerate under that energy; it keeps the unweighted one, so that it stays defined.
 
+// Both solvers: params must be valid (validate_regrain_params; re-checked only with
+// kDebugChecks, error.h).
+
 // Pitie's regrain. target (I0) and fused (I1) have the same size. Result is not clamped.
 RgbImage regrain(const RgbImage& target, const RgbImage& fused, const RegrainParams& params,
                  const Context& ctx, const std::vector<float>* coverage = nullptr);
@@ -50,8 +53,8 @@ RgbImage regrain(const RgbImage& target, const RgbImage& fused, const RegrainPar
 // (sRGB-encoded, interleaved); the result is within [0,1] up to float rounding (callers may clamp).
 // Grey `fused` (R = G = B everywhere) gives an exactly grey result; a flat target gives `fused`
 // smoothed. Peak extra memory: about 6 float planes of the full size (24 bytes per pixel) besides
-// the inputs and the 12-byte-per-pixel result. Throws Error(kInvalidArgument) on bad params, sizes
-// or non-finite values, Error(kCancelled) when ctx's flag is raised.
+// the inputs and the 12-byte-per-pixel result. Throws Error(kInvalidArgument) on bad sizes or
+// non-finite values, Error(kCancelled) when ctx's flag is raised.
 RgbImage regrain_robust(const RgbImage& target, const RgbImage& fused, const RegrainParams& params,
                         const Context& ctx, const std::vector<float>* coverage = nullptr);
 

@@ -501,7 +501,8 @@ LevelResult solve_level(const View& target, const View& fused, int width, int he
 
 RgbImage regrain_robust(const RgbImage& target, const RgbImage& fused, const RegrainParams& params,
                         const Context& ctx, const std::vector<float>* coverage) {
-  validate_regrain_params(params);
+  // Parameters were validated at the boundary (validate_params); see kDebugChecks.
+  if constexpr (kDebugChecks) validate_regrain_params(params);
   validate_image(target, "regrain target");
   validate_image(fused, "regrain fused");
   if (target.width != fused.width || target.height != fused.height) {

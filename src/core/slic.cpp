@@ -459,7 +459,9 @@ Segmentation slic(const RgbImage& image, const SlicParams& params, const Context
                   const std::vector<float>* coverage) {
   validate_image(image, "SLIC input");
   const long long n = static_cast<long long>(image.pixel_count());
-  validate_slic_params(params, n);
+  // Parameters were validated at the boundary (validate_params, and K against each image's
+  // pixel count by Pipeline); see kDebugChecks.
+  if constexpr (kDebugChecks) validate_slic_params(params, n);
   if (coverage != nullptr && !coverage->empty() &&
       coverage->size() != static_cast<std::size_t>(n)) {
     throw Error(ErrorCode::kInvalidArgument, "SLIC coverage holds " +

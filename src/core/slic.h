@@ -21,12 +21,13 @@ int slic_requested_superpixels(const SlicParams& params, long long pixel_count);
 // iterations < 1. A negative pixel_count skips the image-dependent check (K > n).
 void validate_slic_params(const SlicParams& params, long long pixel_count);
 
-// Segments `image`. Labels are 0..count-1, contiguous, each superpixel 4-connected;
-// fragments smaller than a quarter of the mean superpixel size are merged into a neighbour.
-// Deterministic for a given input and params, whatever ctx.threads.
-// coverage (alpha.h): null / empty for an opaque image; else width * height weights in [0,1]
-// and each centre moves to the coverage-weighted mean of its pixels (a centre whose pixels are
-// all hidden stays where it is), so hidden pixels do not pull superpixels about.
+// Segments `image`; params must be valid for it (validate_slic_params with its pixel count;
+// re-checked only with kDebugChecks, error.h). Labels are 0..count-1, contiguous, each superpixel
+// 4-connected; fragments smaller than a quarter of the mean superpixel size are merged into a
+// neighbour. Deterministic for a given input and params, whatever ctx.threads. coverage (alpha.h):
+// null / empty for an opaque image; else width * height weights in [0,1] and each centre moves to
+// the coverage-weighted mean of its pixels (a centre whose pixels are all hidden stays where it
+// is), so hidden pixels do not pull superpixels about.
 Segmentation slic(const RgbImage& image, const SlicParams& params, const Context& ctx,
                   const std::vector<float>* coverage = nullptr);
 

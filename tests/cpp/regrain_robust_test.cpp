@@ -357,7 +357,11 @@ TEST(RegrainRobust, RejectsBadInputAndHonoursCancellation) {
   const RgbImage image = test::smooth_image(30, 20, 3);
   RegrainParams bad;
   bad.iterations = {};
-  expect_error(ErrorCode::kInvalidArgument, [&] { regrain_robust(image, image, bad, Context{1}); });
+  expect_error(ErrorCode::kInvalidArgument, [&] { validate_regrain_params(bad); });
+  if (kDebugChecks) {  // elsewhere the boundary (validate_params) is what checks parameters
+    expect_error(ErrorCode::kInvalidArgument,
+                 [&] { regrain_robust(image, image, bad, Context{1}); });
+  }
   const RgbImage other = test::smooth_image(20, 30, 4);
   expect_error(ErrorCode::kInvalidArgument,
                [&] { regrain_robust(image, other, RegrainParams{}, Context{1}); });

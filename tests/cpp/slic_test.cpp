@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <random>
@@ -456,15 +457,26 @@ TEST(Slic, TinyImages) {
 
 TEST(Slic, RejectsBadParameters) {
   const RgbImage image = smooth_image(40, 30, 1);
-  const auto expect_invalid = [](const RgbImage& img, const SlicParams& params,
-                                 const std::string& mention) {
+  const auto expect_error = [](const std::function<void()>& run, const std::string& mention) {
     try {
-      slic(img, params, threads(1));
+      run();
       ADD_FAILURE() << "no error for " << mention;
     } catch (const Error& error) {
       EXPECT_EQ(error.code(), ErrorCode::kInvalidArgument) << error.what();
       EXPECT_NE(std::string(error.what()).find(mention), std::string::npos) << error.what();
     }
+  };
+  // Parameters: the rule (validate_params applies it at the boundary, with each image's pixel
+  // count); slic() re-checks it only in builds with kDebugChecks (the sanitizer presets).
+  const auto expect_invalid = [&](const RgbImage& img, const SlicParams& params,
+                                  const std::string& mention) {
+    expect_error([&] { validate_slic_params(params, static_cast<long long>(img.pixel_count())); },
+                 mention);
+    if (kDebugChecks) expect_error([&] { slic(img, params, threads(1)); }, mention);
+  };
+  // Bad images: slic() checks them in every build.
+  const auto expect_invalid_image = [&](const RgbImage& img, const std::string& mention) {
+    expect_error([&] { slic(img, SlicParams{}, threads(1)); }, mention);
   };
   SlicParams negative_k;
   negative_k.superpixels = -1;
@@ -485,13 +497,13 @@ TEST(Slic, RejectsBadParameters) {
   no_iterations.iterations = 0;
   expect_invalid(image, no_iterations, "iterations = 0");
 
-  expect_invalid(RgbImage{}, SlicParams{}, "empty");
+  expect_invalid_image(RgbImage{}, "empty");
   RgbImage short_buffer = image;
   short_buffer.rgb.pop_back();
-  expect_invalid(short_buffer, SlicParams{}, "buffer");
+  expect_invalid_image(short_buffer, "buffer");
   RgbImage nan_pixel = image;
   nan_pixel.rgb[5] = std::numeric_limits<float>::quiet_NaN();
-  expect_invalid(nan_pixel, SlicParams{}, "non-finite");
+  expect_invalid_image(nan_pixel, "non-finite");
 
   EXPECT_NO_THROW(validate_slic_params(SlicParams{}, 1));
   try {

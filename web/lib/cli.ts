@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, writeFile, realpath, stat, unlink } from 'node
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createColorTransfer, PARAM_SCHEMA, resolveParams, SupercolorError, type ParamSpec, type Progress, type TransferParams, type TransferResult } from './index.js';
-import { encodePng } from './codec.js';
+import { encodeJpeg, encodePng } from './codec.js';
 import { encodeNpy } from './npy.js';
 import { STAGES } from './types.js';
 
@@ -29,9 +29,9 @@ const PARAM_HELP = PARAM_SCHEMA.map((spec) => {
 const HELP = `supercolor: recolour a target photo with the colours of a reference photo (Carrillo et al. 2021).
 
 Usage:
-  supercolor TARGET REFERENCE -o OUT.png [options]
+  supercolor TARGET REFERENCE -o OUT.png|OUT.jpg [options]
   supercolor --batch REFERENCE TARGET... --out-dir DIR [--consistent] [options]
-  supercolor --apply-lut IN.cube TARGET... (-o OUT.png | --out-dir DIR)
+  supercolor --apply-lut IN.cube TARGET... (-o OUT.png|OUT.jpg | --out-dir DIR)
 
 Method parameters (defaults in parentheses; lists are comma-separated, "inf" = Infinity):
 ${PARAM_HELP}
@@ -48,9 +48,11 @@ Engine:
   --backend B          features backend: auto, node, wasm
   --core C             core build: auto, threads, simd
 Output:
-  -o, --output FILE    output PNG (single mode)
-  --out-dir DIR        output folder (batch mode: DIR/<target name>.png)
-  --json               print a JSON report on stdout
+  -o, --output FILE    output file, .png or .jpg/.jpeg (single mode); tagged sRGB
+  --out-dir DIR        output folder (batch mode: DIR/<target name>.<format>)
+  --format F           batch output format: png (default) or jpg
+  --quality Q          JPEG quality 1-100 (92)
+  --json               print a JSON report on stdout (warnings still go to stderr)
   --dump DIR           write the inputs used and the intermediate results (.png, .npy)
   -q, --quiet          no progress bar
   -h, --help           this help
@@ -205,6 +207,8 @@ export async function main(argv: string[]): Promise<number> {
         backend: { type: 'string' },
         core: { type: 'string' },
         json: { type: 'boolean' },
+        format: { type: 'string' },
+        quality: { type: 'string' },
         dump: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
@@ -219,6 +223,8 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   let transfer: ReturnType<typeof createColorTransfer> extends Promise<infer T> ? T : never;
+  /** Warnings logged while the current target was processed (its report's `warnings`). */
+  let jobWarnings: string[] = [];
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
@@ -242,6 +248,11 @@ export async function main(argv: string[]): Promise<number> {
     if (lutOut !== undefined && values.batch && !values.consistent) throw new UsageError('--lut with --batch needs --consistent (one LUT for every frame)');
     if (lutOut !== undefined && extname(lutOut).toLowerCase() !== '.cube') throw new UsageError(`--lut must name a .cube file: ${lutOut}`);
     if (values['lut-size'] !== undefined && lutOut === undefined && !values.consistent) throw new UsageError('--lut-size goes with --lut OUT.cube (or --consistent)');
+    const quality = number('quality', values.quality) ?? 92;
+    if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new UsageError(`--quality must be an integer in [1, 100], got ${values.quality}`);
+    const format = values.format ?? 'png';
+    if (!['png', 'jpg'].includes(format)) throw new UsageError(`--format must be png or jpg, got "${format}"`);
+    if (values.format !== undefined && values.output !== undefined) throw new UsageError('--format goes with --out-dir (with -o, the extension says the format)');
     const jobs: Job[] = [];
     let reference: string | undefined;
     // Targets: after REFERENCE in --batch, or alone with --apply-lut.
@@ -263,7 +274,7 @@ export async function main(argv: string[]): Promise<number> {
       const outDir = values['out-dir'];
       const names = new Set<string>();
       for (const target of targets) {
-        const name = `${basename(target, extname(target))}.png`;
+        const name = `${basename(target, extname(target))}.${format}`;
         if (names.has(name)) throw new UsageError(`two targets would both write ${name} in ${outDir}`);
         names.add(name);
         jobs.push({ target, output: join(outDir, name) });
@@ -276,8 +287,8 @@ export async function main(argv: string[]): Promise<number> {
     const inputs = [...targets, ...(reference !== undefined ? [reference] : []), ...(applyLutFile !== undefined ? [applyLutFile] : [])];
     for (const job of jobs) {
       if (values.dump !== undefined) job.dump = jobs.length > 1 ? join(values.dump, basename(job.target, extname(job.target))) : values.dump;
-      if ((await stat(job.output).catch(() => undefined))?.isDirectory()) throw new UsageError(`output ${job.output} is an existing folder; name a .png file`);
-      if (extname(job.output).toLowerCase() !== '.png') throw new UsageError(`output must be a .png file: ${job.output}`);
+      if ((await stat(job.output).catch(() => undefined))?.isDirectory()) throw new UsageError(`output ${job.output} is an existing folder; name a .png or .jpg file`);
+      if (!['.png', '.jpg', '.jpeg'].includes(extname(job.output).toLowerCase())) throw new UsageError(`output must be a .png or .jpg file: ${job.output}`);
       const written = [job.output, ...(lutOut !== undefined ? [lutOut] : []), ...(job.dump !== undefined ? DUMP_FILES.map((name) => join(job.dump as string, name)) : [])];
       for (const input of inputs) {
         for (const file of written) {
@@ -291,7 +302,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`output folder does not exist: ${dirname(job.output)}`);
       }
       const existing = await stat(job.output).catch(() => undefined);
-      if (existing?.isDirectory()) throw new UsageError(`output ${job.output} is an existing folder; name a .png file`);
+      if (existing?.isDirectory()) throw new UsageError(`output ${job.output} is an existing folder; name a .png or .jpg file`);
     }
     const cube = applyLutFile !== undefined ? await readFile(applyLutFile, 'utf8').catch((error: Error) => {
       throw new SupercolorError('decode_failed', `cannot read ${applyLutFile}: ${error.message}`);
@@ -305,13 +316,19 @@ export async function main(argv: string[]): Promise<number> {
       featureBackend: backend as 'auto' | 'node' | 'wasm',
       core: core as 'auto' | 'threads' | 'simd',
       logger: (level, message) => {
-        if (level === 'error' || (level === 'warn' && !values.quiet && !values.json)) process.stderr.write(`supercolor: ${message}\n`);
+        // Warnings (an ignored colour profile, a JPEG cut short) also go into the job's report:
+        // under --json, stdout holds the JSON and they are printed on stderr as well.
+        if (level === 'warn') jobWarnings.push(message);
+        if (level === 'error' || (level === 'warn' && !values.quiet)) process.stderr.write(`supercolor: ${message}\n`);
       },
     });
     const showProgress = process.stderr.isTTY === true && !values.quiet;
+    /** The output file's bytes: PNG or JPEG by the extension. */
+    const encode = (image: TransferResult, file: string) => (extname(file).toLowerCase() === '.png' ? encodePng(image) : encodeJpeg(image, quality));
     const reports: Record<string, unknown>[] = [];
     let failure: number | undefined;
     let lutReport: Record<string, unknown> | undefined;
+    const warningsOf = () => (jobWarnings.length > 0 ? { warnings: [...jobWarnings] } : {});
     try {
       // --consistent: one transfer on the key frame (the first target), one LUT, every frame
       // through that LUT, so colours do not flicker from frame to frame.
@@ -329,6 +346,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       for (const job of jobs) {
         let result: TransferResult;
+        jobWarnings = [];
         try {
           result = frameLut !== undefined
             ? await transfer.applyLut(frameLut, job.target, { signal: controller.signal }).catch((error: Error & { code?: string }) => {
@@ -348,12 +366,13 @@ export async function main(argv: string[]): Promise<number> {
           if (jobs.length === 1 || e.name === 'AbortError' || !(error instanceof SupercolorError)) throw error;
           failure ??= exitCodeOf(error);
           process.stderr.write(`supercolor: ${job.target}: ${e.code}: ${e.message}\n`);
-          reports.push({ target: job.target, status: 'error', code: e.code, message: e.message });
+          reports.push({ target: job.target, status: 'error', code: e.code, message: e.message, ...warningsOf() });
           continue;
         }
         if (showProgress) process.stderr.write('\n');
+        const writeStarted = performance.now();
         try {
-          await writeAtomic(job.output, await encodePng(result));
+          await writeAtomic(job.output, await encode(result, job.output));
           if (lutOut !== undefined && result.lut) {
             await writeAtomic(lutOut, new TextEncoder().encode(result.lut.cube));
             lutReport = { file: lutOut, size: result.lut.size, meanDeltaE2000: result.lut.meanDeltaE2000, p95DeltaE2000: result.lut.p95DeltaE2000 };
@@ -362,6 +381,7 @@ export async function main(argv: string[]): Promise<number> {
           process.stderr.write(`supercolor: cannot write ${job.output}: ${(error as Error).message}\n`);
           return EXIT.output;
         }
+        const writeMs = performance.now() - writeStarted;
         let dumped: string[] = [];
         try {
           if (job.dump !== undefined) dumped = await dump(job.dump, result);
@@ -371,14 +391,14 @@ export async function main(argv: string[]): Promise<number> {
         }
         if (frameLut !== undefined) {
           // A LUT application: no analysis, no features, no stages to report.
-          reports.push({ target: job.target, status: 'ok', output: job.output, width: result.width, height: result.height, lut: lutOut ?? applyLutFile });
+          reports.push({ target: job.target, status: 'ok', output: job.output, width: result.width, height: result.height, lut: lutOut ?? applyLutFile, writeMs, ...warningsOf() });
           if (!values.json && !values.quiet) process.stderr.write(`${job.output}: ${result.width}x${result.height} (LUT applied)\n`);
           continue;
         }
-        reports.push({ target: job.target, status: 'ok', reference, output: job.output, width: result.width, height: result.height, analysis: result.analysis, timings: result.timings, backend: result.backend, ...(job.dump !== undefined ? { dumped } : {}) });
+        reports.push({ target: job.target, status: 'ok', reference, output: job.output, width: result.width, height: result.height, analysis: result.analysis, timings: result.timings, writeMs, backend: result.backend, ...warningsOf(), ...(job.dump !== undefined ? { dumped } : {}) });
         if (!values.json && !values.quiet) {
           const total = Object.values(result.timings).reduce((a, b) => a + b, 0);
-          process.stderr.write(`${job.output}: ${result.width}x${result.height} in ${(total / 1000).toFixed(2)} s (features: ${result.backend.features}, core: ${result.backend.core})\n`);
+          process.stderr.write(`${job.output}: ${result.width}x${result.height} in ${(total / 1000).toFixed(2)} s + ${(writeMs / 1000).toFixed(2)} s to encode and write (features: ${result.backend.features}, core: ${result.backend.core})\n`);
         }
       }
       if (lutReport && !values.json && !values.quiet) {
