@@ -103,6 +103,44 @@ describe('runs', () => {
     assert.deepEqual(await pngSize(out), [192, 128]);
   });
 
+  test('-o OUT.jpg writes a JPEG at --quality; batch --format jpg; both tagged sRGB', async () => {
+    const sizes = {};
+    for (const quality of [50, 95]) {
+      const out = path.join(work, `q${quality}.jpg`);
+      const { code, stderr } = await cli([files.target, files.reference, '-o', out, '--quality', String(quality)]);
+      assert.equal(code, EXIT.ok, stderr);
+      const bytes = readFileSync(out);
+      assert.deepEqual([...bytes.subarray(0, 3)], [0xff, 0xd8, 0xff], 'a JPEG file');
+      assert.ok(bytes.includes(Buffer.from('ICC_PROFILE\0', 'latin1')), 'an sRGB ICC profile is embedded');
+      assert.deepEqual(await pngSize(out), [160, 120]);
+      sizes[quality] = bytes.length;
+    }
+    assert.ok(sizes[50] < sizes[95], `quality changes the size: ${JSON.stringify(sizes)}`);
+    const outDir = path.join(work, 'batch-jpg');
+    const batch = await cli(['--batch', files.reference, files.target, '--out-dir', outDir, '--format', 'jpg']);
+    assert.equal(batch.code, EXIT.ok, batch.stderr);
+    assert.deepEqual(readdirSync(outDir), ['target.jpg']);
+    for (const args of [['-o', path.join(work, 'x.jpg'), '--quality', '0'], ['-o', path.join(work, 'x.webp')], ['-o', path.join(work, 'x.png'), '--format', 'jpg']]) {
+      const bad = await cli([files.target, files.reference, ...args]);
+      assert.equal(bad.code, EXIT.usage, args.join(' '));
+    }
+  });
+
+  test('warnings (a JPEG cut short) are in the --json report and on stderr', async () => {
+    const { encodeJpeg } = await import(distUrl('codec.js'));
+    const whole = await encodeJpeg(await decodeImage(new Uint8Array(readFileSync(files.target))), 90);
+    const cut = path.join(work, 'cut.jpg');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const { code, stdout, stderr } = await cli([cut, files.reference, '-o', path.join(work, 'cut-out.png'), '--json']);
+    assert.equal(code, EXIT.ok, stderr);
+    const report = JSON.parse(stdout);
+    assert.equal(report.status, 'ok');
+    assert.equal(report.warnings.length, 1, JSON.stringify(report.warnings));
+    assert.match(report.warnings[0], /ends early/);
+    assert.match(stderr, /ends early/);
+    assert.ok(report.writeMs >= 0);
+  });
+
   test('batch run writes one output per target', async () => {
     const outDir = path.join(work, 'batch-out');
     const { code, stdout, stderr } = await cli(['--batch', files.reference, files.target, files.kodak, '--out-dir', outDir, '--json', '--superpixels', '200']);
@@ -182,7 +220,7 @@ describe('errors', () => {
     ['unknown layer', () => [files.target, files.reference, '-o', out(), '--layers', 'relu9_9'], EXIT.usage, /relu9_9/],
     ['--threads 0', () => [files.target, files.reference, '-o', out(), '--threads', '0'], EXIT.usage, /threads/],
     ['bad --core', () => [files.target, files.reference, '-o', out(), '--core', 'gpu'], EXIT.usage, /core/],
-    ['output not a .png', () => [files.target, files.reference, '-o', path.join(work, 'x.jpg')], EXIT.usage, /\.png/],
+    ['output neither .png nor .jpg', () => [files.target, files.reference, '-o', path.join(work, 'x.tiff')], EXIT.usage, /\.png or \.jpg/],
     ['output folder missing', () => [files.target, files.reference, '-o', path.join(work, 'no/such/dir/x.png')], EXIT.usage, /does not exist/],
     ['output == input', () => [files.target, files.reference, '-o', files.target], EXIT.usage, /overwrite an input/],
     ['output is a link to an input', () => [files.target, files.reference, '-o', files.link], EXIT.usage, /overwrite an input/],
