@@ -7,7 +7,7 @@ import { distUrl, loadWasmCore } from '../support.mjs';
 const { coreSchema, generate } = await import('../../tools/gen-params.mjs');
 const { readFile } = await import('node:fs/promises');
 /** @type {typeof import('../../web/lib/index.js')} */
-const { PARAM_SCHEMA, DEFAULT_PARAMS, resolveParams } = await import(distUrl('index.js'));
+const { PARAM_SCHEMA, DEFAULT_PARAMS, resolveParams, analysisSize, requestedSuperpixels, createColorTransfer } = await import(distUrl('index.js'));
 
 test('web/lib/params.generated.ts is what the core module says', async () => {
   const committed = await readFile(new URL('../../web/lib/params.generated.ts', import.meta.url), 'utf8');
@@ -88,5 +88,30 @@ test('the package and the core accept and reject the same values', async () => {
   for (const params of BAD) {
     assert.equal(packageAccepts(params), false, `package accepts ${JSON.stringify(params)}`);
     assert.equal(coreAccepts(params), false, `core accepts ${JSON.stringify(params)}`);
+  }
+});
+
+test('analysisSize() and requestedSuperpixels() give the size and K the core uses', async () => {
+  const ct = await createColorTransfer({ threads: 1, logger: () => undefined });
+  try {
+    /** A smooth RGBA image of width x height. */
+    const image = (width, height) => {
+      const data = new Uint8ClampedArray(4 * width * height);
+      for (let p = 0; p < width * height; p++) data.set([(p % width) % 256, (p / width) % 256, 128, 255], 4 * p);
+      return { data, width, height };
+    };
+    const reference = image(64, 48);
+    for (const [width, height, analysisMegapixels] of [[333, 211, 0.01], [211, 333, 0.02], [120, 80, 0.01], [900, 40, 0.01]]) {
+      const params = { analysisMegapixels, superpixels: 0 };
+      const result = await ct.transfer(image(width, height), reference, params, { intermediates: true });
+      const expected = analysisSize(params, width, height);
+      assert.deepEqual(result.analysis.target, expected, `${width}x${height} at ${analysisMegapixels} MP`);
+      // SLIC's grid and the merging of small fragments make the count obtained near K, not K.
+      const k = requestedSuperpixels(params, expected.width * expected.height);
+      const count = result.intermediates.superpixelsTarget;
+      assert.ok(count >= 0.7 * k && count <= 1.3 * k, `K ${k}, ${count} superpixels`);
+    }
+  } finally {
+    await ct.dispose();
   }
 });

@@ -33,7 +33,7 @@ export function resetParams() {
   fields.sigmaG.value = DEFAULTS.sigmaG === 'adaptive' ? '' : String(DEFAULTS.sigmaG);
   fields.sigmaG.disabled = fields.sigmaAdaptive.checked;
   for (const box of form.querySelectorAll('input[name=layers]')) {
-    /** @type {HTMLInputElement} */ (box).checked = DEFAULTS.layers.includes(/** @type {HTMLInputElement} */ (box).value);
+    /** @type {HTMLInputElement} */ (box).checked = /** @type {string[]} */ (DEFAULTS.layers).includes(/** @type {HTMLInputElement} */ (box).value);
   }
   fields.regrain.value = DEFAULTS.regrain;
   $('field-strength').hidden = !HAS.strength;

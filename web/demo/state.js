@@ -7,24 +7,16 @@ export const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id)
 /** URL options: ?features=webgpu|wasm|auto, ?core=threads|simd|auto, ?maxSide=N, ?nosw, ?nowarmup, ?releaseIdleMs=N, ?releaseAboveMB=N */
 export const query = new URLSearchParams(location.search);
 
-/** An export the package may not have yet (newer API): looked up at run time. */
-function optionalExport(name) {
-  return /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (api))[name];
-}
+/** The method's defaults: the package's `defaultParams()` (its one parameter schema). */
+export const DEFAULTS = Object.freeze(api.defaultParams());
 
 /**
- * The method's defaults: the package's `defaultParams()` (its one parameter schema) where it has
- * one, else its DEFAULT_PARAMS.
+ * Superpixels K the core uses when the field is empty, for an image of width x height as the page
+ * sends it: the package's formula on the size the core analyses (its working resolution).
  */
-export const DEFAULTS = (() => {
-  const fromSchema = optionalExport('defaultParams');
-  return Object.freeze(typeof fromSchema === 'function' ? fromSchema() : { ...api.DEFAULT_PARAMS });
-})();
-
-/** Superpixels K used when the field is empty: the package's formula where it exports one. */
 export function autoSuperpixels(width, height) {
-  const fromPackage = optionalExport('defaultSuperpixels');
-  return typeof fromPackage === 'function' ? fromPackage(width, height) : Math.round(3 * Math.sqrt(width * height));
+  const size = api.analysisSize(DEFAULTS, width, height);
+  return api.requestedSuperpixels({ superpixels: 0 }, size.width * size.height);
 }
 
 export const state = {

@@ -20,7 +20,7 @@ import type { ApplyLutOptions, BackendInfo, ColorTransferOptions, ImageInput, Lo
 
 export * from './types.js';
 export { SupercolorError } from './errors.js';
-export { DEFAULT_PARAMS, defaultParams, resolveParams, requestedSuperpixels, LAYERS, PARAM_SCHEMA } from './params.js';
+export { DEFAULT_PARAMS, analysisSize, defaultParams, resolveParams, requestedSuperpixels, LAYERS, PARAM_SCHEMA } from './params.js';
 
 /** A loaded colour-transfer engine. Create with createColorTransfer(); dispose() when done. */
 export interface ColorTransfer {

@@ -99,6 +99,20 @@ export function requestedSuperpixels(params: Pick<ResolvedParams, 'superpixels'>
   return params.superpixels > 0 ? params.superpixels : Math.round(3 * Math.sqrt(pixels));
 }
 
+/**
+ * The size (pixels) at which the core analyses an image of width x height: the image itself up to
+ * `analysisMegapixels` megapixels, else both sides scaled by sqrt(limit / pixels) and rounded
+ * down (at least 1). The same rule as the core's working_size (src/core/resample.cpp); a Node
+ * test checks the two agree through `result.analysis`.
+ */
+export function analysisSize(params: Pick<ResolvedParams, 'analysisMegapixels'>, width: number, height: number): { width: number; height: number } {
+  const limit = params.analysisMegapixels * 1e6;
+  const pixels = width * height;
+  if (!(pixels > limit)) return { width, height };
+  const scale = Math.sqrt(limit / pixels);
+  return { width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)) };
+}
+
 /** Image-dependent checks: K must not exceed the pixel count of either image. */
 export function checkParamsForImages(p: ResolvedParams, pixelCounts: number[]): void {
   for (const n of pixelCounts) {
