@@ -21,6 +21,7 @@ start=$(date +%s)
 # Little CMS and libjpeg-turbo sources (Debian's, pinned and verified; cached in build/_deps/).
 bash tools/fetch-debian-source.sh lcms2 >/dev/null
 bash tools/fetch-debian-source.sh libjpeg-turbo >/dev/null
+bash tools/fetch-debian-source.sh zlib >/dev/null
 for variant in threads simd; do
   echo "build-wasm: $variant"
   cmake --preset "wasm-$variant" >/dev/null

@@ -6,8 +6,8 @@
 # (from the package's signed .dsc, Checksums-Sha256) and verified; they are cached in build/_deps/
 # (ignored by git), so the network (deb.debian.org only) is used once per version.
 #
-# Usage: tools/fetch-debian-source.sh lcms2|libjpeg-turbo  -> prints the source folder
-#        (build/_deps/lcms2-2.14, build/_deps/libjpeg-turbo-2.1.5)
+# Usage: tools/fetch-debian-source.sh lcms2|libjpeg-turbo|zlib  -> prints the source folder
+#        (build/_deps/lcms2-2.14, build/_deps/libjpeg-turbo-2.1.5, build/_deps/zlib-1.2.13.dfsg)
 # If Debian replaces a revision (a new +deb12uN), the download fails with a 404: update its
 # revision and SHA-256 below from the new .dsc.
 set -euo pipefail
@@ -28,8 +28,16 @@ case "${1:-}" in
     debian_revision=2
     debian_sha256=cdb2433c2f7101345c1ffa14efb943787c675b86354691a32490845fe4bc9237
     ;;
+  zlib)  # deflate for PNG encoding (Debian's version string 1:1.2.13.dfsg-1)
+    source_package=zlib
+    version=1.2.13.dfsg
+    orig_sha256=71feb7947e3c00ef125f83b79a4e529bde31171e5babe48b391f06758d1ab0a1
+    orig_ext=tar.bz2
+    debian_revision=1
+    debian_sha256=f66cf3d4f2d7defcd4d1fd1fb0a11ee39f1e01b42ec7d059c9dc5c1695133c44
+    ;;
   *)
-    echo "usage: $0 lcms2|libjpeg-turbo" >&2
+    echo "usage: $0 lcms2|libjpeg-turbo|zlib" >&2
     exit 2
     ;;
 esac
@@ -62,7 +70,7 @@ fetch() {  # fetch FILE SHA256: download into $deps unless a verified copy is th
     exit 1
   fi
 }
-orig="${source_package}_$version.orig.tar.gz"
+orig="${source_package}_$version.orig.${orig_ext:-tar.gz}"
 debian="${source_package}_$version-$debian_revision.debian.tar.xz"
 fetch "$orig" "$orig_sha256"
 fetch "$debian" "$debian_sha256"
@@ -71,7 +79,7 @@ fetch "$debian" "$debian_sha256"
 work="$deps/.unpack-$source_package"
 rm -rf "$source_dir" "$work"
 mkdir -p "$work"
-tar -xzf "$deps/$orig" -C "$work"
+tar -xf "$deps/$orig" -C "$work"  # gzip or bzip2, by its contents
 tar -xJf "$deps/$debian" -C "$work"
 unpacked=$(find "$work" -mindepth 1 -maxdepth 1 -type d ! -name debian)
 if [ -f "$work/debian/patches/series" ]; then

@@ -9,14 +9,15 @@ cd "$(dirname "$0")/.."
 build=1
 [ "${1:-}" = "--no-build" ] && build=0
 
-# liblcms2-dev, libjpeg62-turbo-dev: ICC profiles and JPEG decoding (native build); curl, xz-utils,
-# patch: tools/fetch-debian-source.sh fetches the same lcms2 and libjpeg-turbo from Debian's source
+# liblcms2-dev, libjpeg62-turbo-dev, zlib1g-dev: ICC profiles, JPEG decoding, PNG deflate (native
+# build); curl, xz-utils, bzip2, patch: tools/fetch-debian-source.sh fetches the same lcms2,
+# libjpeg-turbo and zlib from Debian's source
 # pool for the wasm build. libjpeg-turbo-progs: djpeg / jpegtran, which the tests use to check the
 # wasm JPEG decoder against the native one (and to transcode to arithmetic coding).
 # clang-format: tools/check.sh (Debian 12's is version 14, the one the C++ is formatted with).
 debian_packages=(cmake g++ make libeigen3-dev libstb-dev libgtest-dev emscripten binaryen chromium ffmpeg
-                 liblcms2-dev libjpeg62-turbo-dev libjpeg-turbo-progs curl ca-certificates xz-utils
-                 patch clang-format)
+                 liblcms2-dev libjpeg62-turbo-dev libjpeg-turbo-progs zlib1g-dev curl ca-certificates xz-utils
+                 bzip2 patch clang-format)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

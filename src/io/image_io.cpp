@@ -210,8 +210,21 @@ std::vector<uint8_t> encode_png(const Rgba8Image& image) {
     const auto* begin = static_cast<const uint8_t*>(bytes);
     target->insert(target->end(), begin, begin + n);
   };
-  if (!stbi_write_png_to_func(append, &out, image.width, image.height, 4, image.rgba.data(),
-                              4 * image.width)) {
+  // An opaque image is written as RGB (PNG colour type 2): an eighth smaller and faster than
+  // RGBA with its constant alpha, for a copy of 3 bytes per pixel while encoding.
+  const std::size_t pixels = image.pixel_count();
+  bool opaque = true;
+  for (std::size_t p = 0; p < pixels && opaque; ++p) opaque = image.rgba[4 * p + 3] == 255;
+  std::vector<uint8_t> rgb;
+  if (opaque) {
+    rgb.resize(3 * pixels);
+    for (std::size_t p = 0; p < pixels; ++p) {
+      for (int c = 0; c < 3; ++c) rgb[3 * p + c] = image.rgba[4 * p + c];
+    }
+  }
+  const int channels = opaque ? 3 : 4;
+  if (!stbi_write_png_to_func(append, &out, image.width, image.height, channels,
+                              opaque ? rgb.data() : image.rgba.data(), channels * image.width)) {
     throw Error(ErrorCode::kEncodeFailed, "PNG encoding failed");
   }
   return png_with_srgb_chunk(out);

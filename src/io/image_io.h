@@ -23,8 +23,9 @@ Rgba8Image decode_image(const uint8_t* data, std::size_t size,
                         std::vector<std::string>* warnings = nullptr);
 Rgba8Image read_image_file(const std::string& path, std::vector<std::string>* warnings = nullptr);
 
-// PNG bytes of an RGBA image, tagged sRGB (an sRGB chunk after IHDR). Throws
-// Error(kEncodeFailed) / Error(kInvalidArgument).
+// PNG bytes of an RGBA image, tagged sRGB (an sRGB chunk after IHDR): 8-bit RGB (colour type 2)
+// when every alpha is 255, else RGBA (type 6); deflate by zlib (level 3), stb's row filters.
+// Throws Error(kEncodeFailed) / Error(kInvalidArgument).
 std::vector<uint8_t> encode_png(const Rgba8Image& image);
 // JPEG bytes (quality 1..100; alpha dropped), tagged sRGB (an sRGB ICC profile in APP2).
 std::vector<uint8_t> encode_jpeg(const Rgba8Image& image, int quality);

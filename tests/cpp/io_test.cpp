@@ -79,6 +79,21 @@ TEST(ImageIo, PngRoundTripIsExactAndKeepsAlpha) {
   EXPECT_EQ(decoded.rgba, image.rgba);
 }
 
+// An opaque image is written as RGB (IHDR colour type 2), one with alpha as RGBA (type 6); both
+// decode back exactly, and a photo-like image compresses (zlib) well below its raw size.
+TEST(ImageIo, PngOfAnOpaqueImageIsRgbAndRoundTrips) {
+  Rgba8Image image = to_rgba8(test::smooth_image(97, 61, 5));
+  const auto colour_type = [](const std::vector<uint8_t>& png) { return png.at(8 + 8 + 9); };
+  const std::vector<uint8_t> opaque = encode_png(image);
+  EXPECT_EQ(colour_type(opaque), 2);
+  EXPECT_EQ(decode_image(opaque.data(), opaque.size()).rgba, image.rgba);
+  EXPECT_LT(opaque.size(), 2 * image.pixel_count());  // compressed: below 2/3 of the raw RGB
+  image.rgba[4 * 10 + 3] = 128;
+  const std::vector<uint8_t> translucent = encode_png(image);
+  EXPECT_EQ(colour_type(translucent), 6);
+  EXPECT_EQ(decode_image(translucent.data(), translucent.size()).rgba, image.rgba);
+}
+
 TEST(ImageIo, ReadsEveryTestPhoto) {
   for (const std::string& dir : test::pair_dirs()) {
     const RgbImage target = test::load_pair_image(dir, "target");
