@@ -75,27 +75,6 @@ double mean_abs_difference(const RgbImage& a, const RgbImage& b) {
   return sum / double(a.rgb.size());
 }
 
-// Box blur of radius r (clamped window), per channel.
-RgbImage box_blur(const RgbImage& image, int r) {
-  RgbImage result = image;
-  for (int y = 0; y < image.height; ++y) {
-    for (int x = 0; x < image.width; ++x) {
-      for (int c = 0; c < 3; ++c) {
-        double sum = 0.0;
-        int n = 0;
-        for (int yy = std::max(0, y - r); yy <= std::min(image.height - 1, y + r); ++yy) {
-          for (int xx = std::max(0, x - r); xx <= std::min(image.width - 1, x + r); ++xx) {
-            sum += image.rgb[3 * (std::size_t(yy) * image.width + xx) + c];
-            ++n;
-          }
-        }
-        result.rgb[3 * (std::size_t(y) * image.width + x) + c] = float(sum / n);
-      }
-    }
-  }
-  return result;
-}
-
 RgbImage flat_image(int width, int height, float value) {
   return RgbImage{width, height, std::vector<float>(3 * std::size_t(width) * height, value)};
 }
@@ -243,10 +222,10 @@ TEST(RegrainRobust, SmallTargetsKeepTheFusedShift) {
       const RgbImage reference = small_pair_image(pair, "reference", width, height);
       const RgbImage fused = fused_image(target, reference);
       const int radius = height / 16;
-      const RgbImage blurred_target = box_blur(target, radius);
-      const double fused_shift = mean_abs_difference(box_blur(fused, radius), blurred_target);
+      const RgbImage blurred_target = test::box_blur(target, radius);
+      const double fused_shift = mean_abs_difference(test::box_blur(fused, radius), blurred_target);
       const auto kept = [&](const RgbImage& result) {
-        return mean_abs_difference(box_blur(result, radius), blurred_target) / fused_shift;
+        return mean_abs_difference(test::box_blur(result, radius), blurred_target) / fused_shift;
       };
       EXPECT_GE(kept(regrain_robust(target, fused, RegrainParams{}, Context{2})), 0.8);
       if (width == 60) {  // the fault: one level, 4 sweeps from the target
@@ -312,7 +291,7 @@ TEST(RegrainRobust, KeepsTargetDetailOnAShiftedImage) {
   for (std::size_t p = 0; p < fused.pixel_count(); ++p) {
     for (int c = 0; c < 3; ++c) fused.rgb[3 * p + c] = 0.1f + 0.8f * target.rgb[3 * p + c];
   }
-  RgbImage blurred = box_blur(fused, 3);
+  RgbImage blurred = test::box_blur(fused, 3);
   const RgbImage result = regrain_robust(target, blurred, RegrainParams{}, Context{2});
   // The result is closer to the sharp fused image than the blurred input was.
   EXPECT_LT(mean_abs_difference(result, fused), 0.6 * mean_abs_difference(blurred, fused));
@@ -321,7 +300,7 @@ TEST(RegrainRobust, KeepsTargetDetailOnAShiftedImage) {
 TEST(RegrainRobust, ThreadCountDoesNotChangeResult) {
   // Large enough for parallel levels (>= 2^15 px) and several chunks.
   const RgbImage target = test::smooth_image(300, 220, 13);
-  RgbImage fused = box_blur(target, 3);
+  RgbImage fused = test::box_blur(target, 3);
   for (float& value : fused.rgb) value = 0.2f + 0.7f * value;
   const RgbImage one = regrain_robust(target, fused, RegrainParams{}, Context{1});
   const RgbImage two = regrain_robust(target, fused, RegrainParams{}, Context{2});

@@ -158,22 +158,8 @@ RgbImage textured_image(int width, int height, unsigned seed) {
 
 // What fusion produces, roughly: the target blurred (box, radius r) and shifted in colour.
 RgbImage blurred_and_shifted(const RgbImage& image, int r, const float shift[3]) {
-  RgbImage result = image;
-  for (int y = 0; y < image.height; ++y) {
-    for (int x = 0; x < image.width; ++x) {
-      for (int c = 0; c < 3; ++c) {
-        double sum = 0.0;
-        int n = 0;
-        for (int yy = std::max(0, y - r); yy <= std::min(image.height - 1, y + r); ++yy) {
-          for (int xx = std::max(0, x - r); xx <= std::min(image.width - 1, x + r); ++xx) {
-            sum += image.rgb[3 * (std::size_t(yy) * image.width + xx) + c];
-            ++n;
-          }
-        }
-        result.rgb[3 * (std::size_t(y) * image.width + x) + c] = float(sum / n) + shift[c];
-      }
-    }
-  }
+  RgbImage result = test::box_blur(image, r);
+  for (std::size_t i = 0; i < result.rgb.size(); ++i) result.rgb[i] += shift[i % 3];
   return result;
 }
 

@@ -42,34 +42,11 @@ double time_best(int repeat, const std::function<void()>& run) {
   return best;
 }
 
-std::string pair_path(const std::string& pair, const std::string& which) {
-  const std::string base =
-      std::string(SUPERCOLOR_SHARED_DIR) + "/testdata/pairs/" + pair + "/" + which;
-  for (const char* ext : {".png", ".jpg"}) {
-    if (FILE* f = std::fopen((base + ext).c_str(), "rb")) {
-      std::fclose(f);
-      return base + ext;
-    }
-  }
-  return base + ".png";
-}
-
-RgbImage upscale(const RgbImage& image, int width, int height) {
-  RgbImage out{width, height, std::vector<float>(3 * std::size_t(width) * height)};
-  for (int y = 0; y < height; ++y) {
-    const int sy = std::min(image.height - 1, y * image.height / height);
-    for (int x = 0; x < width; ++x) {
-      const int sx = std::min(image.width - 1, x * image.width / width);
-      std::copy_n(&image.rgb[3 * (std::size_t(sy) * image.width + sx)], 3,
-                  &out.rgb[3 * (std::size_t(y) * width + x)]);
-    }
-  }
-  return out;
-}
-
 void bench_stages(const std::string& pair, const reference::Vgg19Reference& vgg, int repeat) {
-  const RgbImage target = to_rgb(read_image_file(pair_path(pair, "target")));
-  const RgbImage reference = to_rgb(read_image_file(pair_path(pair, "reference")));
+  const RgbImage target =
+      to_rgb(read_image_file(reference::shared_image_path("pairs/" + std::string(pair), "target")));
+  const RgbImage reference = to_rgb(
+      read_image_file(reference::shared_image_path("pairs/" + std::string(pair), "reference")));
   std::printf("\n== stages: %s (target %dx%d, reference %dx%d), best of %d ==\n", pair.c_str(),
               target.width, target.height, reference.width, reference.height, repeat);
   std::printf("%-8s %9s %9s %9s %9s %9s %9s\n", "threads", "segment", "features", "match", "fuse",
@@ -105,8 +82,10 @@ void bench_stages(const std::string& pair, const reference::Vgg19Reference& vgg,
 // reference's right half at alpha 0 (the weighted paths plus the canonical fill), 2 threads,
 // side by side in one run. Opaque inputs run the unweighted code: that row is the method's cost.
 void bench_transparency(const std::string& pair, const reference::Vgg19Reference& vgg, int repeat) {
-  const Rgba8Image target = read_image_file(pair_path(pair, "target"));
-  const Rgba8Image reference = read_image_file(pair_path(pair, "reference"));
+  const Rgba8Image target =
+      read_image_file(reference::shared_image_path("pairs/" + std::string(pair), "target"));
+  const Rgba8Image reference =
+      read_image_file(reference::shared_image_path("pairs/" + std::string(pair), "reference"));
   std::printf("\n== transparency: %s (target %dx%d, reference %dx%d), 2 threads, best of %d ==\n",
               pair.c_str(), target.width, target.height, reference.width, reference.height, repeat);
   std::printf("%-22s %9s %9s %9s %9s %9s %9s %9s\n", "alpha", "segment", "features", "match",
@@ -158,7 +137,8 @@ void bench_transparency(const std::string& pair, const reference::Vgg19Reference
 }
 
 void bench_fusion(const std::string& pair) {
-  const RgbImage target = to_rgb(read_image_file(pair_path(pair, "target")));
+  const RgbImage target =
+      to_rgb(read_image_file(reference::shared_image_path("pairs/" + std::string(pair), "target")));
   const Context ctx{2, nullptr};
   const Segmentation segmentation = slic(target, SlicParams{}, ctx);
   const SuperpixelStats stats = superpixel_stats(target, segmentation, ctx);
@@ -196,9 +176,9 @@ void bench_fusion(const std::string& pair) {
 
 void bench_slic_vs_opencv(int repeat) {
   // ~1 MP: the 768x512 Kodak target upscaled to 1224x816 (nearest, so edges stay sharp).
-  const RgbImage small =
-      to_rgb(read_image_file(pair_path("14_kodak_kodim01_kodim08_buildings", "target")));
-  const RgbImage image = upscale(small, 1224, 816);
+  const RgbImage small = to_rgb(read_image_file(
+      reference::shared_image_path("pairs/14_kodak_kodim01_kodim08_buildings", "target")));
+  const RgbImage image = reference::resize_nearest(small, 1224, 816);
   SlicParams params;
   const int k = slic_requested_superpixels(params, (long long)image.pixel_count());
   std::printf("\n== SLIC on %dx%d (%.2f MP), K=%d, m=10, 10 iterations, best of %d ==\n",

@@ -24,6 +24,7 @@
 #include "core/superfeatures.h"
 #include "fusion_reference.h"
 #include "io/image_io.h"
+#include "native_pipeline.h"
 
 // ---- v1: the kernel as of commit f968613, verbatim (benchmark only) ----
 #include <Eigen/Dense>
@@ -457,31 +458,6 @@ Timing time_best(int repeat, const std::function<void()>& run) {
   return best;
 }
 
-std::string shared_file(const std::string& folder, const std::string& stem) {
-  const std::string base = std::string(SUPERCOLOR_SHARED_DIR) + "/testdata/" + folder + "/" + stem;
-  for (const char* ext : {".png", ".jpg", ".jpeg"}) {
-    if (FILE* f = std::fopen((base + ext).c_str(), "rb")) {
-      std::fclose(f);
-      return base + ext;
-    }
-  }
-  return base + ".png";
-}
-
-// Nearest-neighbour resize (upscaling a dev pair keeps its edges sharp).
-RgbImage resize_nearest(const RgbImage& image, int width, int height) {
-  RgbImage out{width, height, std::vector<float>(3 * std::size_t(width) * height)};
-  for (int y = 0; y < height; ++y) {
-    const int sy = std::min(image.height - 1, y * image.height / height);
-    for (int x = 0; x < width; ++x) {
-      const int sx = std::min(image.width - 1, x * image.width / width);
-      std::copy_n(&image.rgb[3 * (std::size_t(sy) * image.width + sx)], 3,
-                  &out.rgb[3 * (std::size_t(y) * width + x)]);
-    }
-  }
-  return out;
-}
-
 // Box-filter reduction by an integer factor (a large photo down to ~1 MP, antialiased).
 RgbImage reduce_box(const RgbImage& image, int factor) {
   const int width = image.width / factor, height = image.height / factor;
@@ -563,13 +539,13 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--error-rows") == 0) error_rows = std::max(1, std::atoi(argv[i + 1]));
   }
   try {
-    const RgbImage kodak =
-        to_rgb(read_image_file(shared_file("pairs/14_kodak_kodim01_kodim08_buildings", "target")));
+    const RgbImage kodak = to_rgb(read_image_file(
+        reference::shared_image_path("pairs/14_kodak_kodim01_kodim08_buildings", "target")));
     bench_image("kodim01 768x512", kodak, repeat, error_rows);
-    bench_image("kodim01 upscaled to 1224x816", resize_nearest(kodak, 1224, 816), repeat,
+    bench_image("kodim01 upscaled to 1224x816", reference::resize_nearest(kodak, 1224, 816), repeat,
                 error_rows);
-    const RgbImage large =
-        to_rgb(read_image_file(shared_file("large/01_landscape_day_sunset", "target")));
+    const RgbImage large = to_rgb(
+        read_image_file(reference::shared_image_path("large/01_landscape_day_sunset", "target")));
     // Reduced by the integer factor that brings it nearest to 1.2 MP.
     const int factor =
         std::max(1, int(std::lround(std::sqrt(double(large.pixel_count()) / 1.2e6))));

@@ -53,19 +53,6 @@ RgbImage load(const std::string& pair, const std::string& which) {
   throw std::runtime_error("no " + which + " image in " + pair);
 }
 
-RgbImage resize_box(const RgbImage& image, int width, int height) {
-  RgbImage out{width, height, std::vector<float>(3 * std::size_t(width) * height)};
-  for (int y = 0; y < height; ++y) {
-    const int sy = std::min(image.height - 1, y * image.height / height);
-    for (int x = 0; x < width; ++x) {
-      const int sx = std::min(image.width - 1, x * image.width / width);
-      std::copy_n(&image.rgb[3 * (std::size_t(sy) * image.width + sx)], 3,
-                  &out.rgb[3 * (std::size_t(y) * width + x)]);
-    }
-  }
-  return out;
-}
-
 void bench_pairs(const std::vector<std::string>& pairs, int threads,
                  const reference::Vgg19Reference& vgg,
                  std::vector<std::pair<RgbImage, RgbImage>>* kept) {
@@ -143,8 +130,8 @@ void bench_iterations(const std::pair<RgbImage, RgbImage>& pair, int threads) {
 
 void bench_large(const std::pair<RgbImage, RgbImage>& pair, int threads) {
   // 24 MP: 6000 x 4000, nearest-neighbour upscale of a (target, result) pair.
-  const RgbImage target = resize_box(pair.first, 6000, 4000);
-  const RgbImage result = resize_box(pair.second, 6000, 4000);
+  const RgbImage target = reference::resize_nearest(pair.first, 6000, 4000);
+  const RgbImage result = reference::resize_nearest(pair.second, 6000, 4000);
   std::printf("\n== 24 MP (6000x4000) ==\n");
   auto start = Clock::now();
   LutFitSamples samples;
@@ -177,8 +164,8 @@ void bench_sequences(const reference::Vgg19Reference& vgg, int threads) {
         "14_kodak_kodim01_kodim08_buildings"}) {
     const RgbImage photo = load(pair, "target");
     const RgbImage full_reference = load(pair, "reference");
-    const RgbImage reference =
-        resize_box(full_reference, 96, 96 * full_reference.height / full_reference.width);
+    const RgbImage reference = reference::resize_nearest(
+        full_reference, 96, 96 * full_reference.height / full_reference.width);
     const reference::PanSequence pan = reference::make_pan_sequence(photo, 30, 64, 64, 0.04);
     Params params;
     params.threads = threads;

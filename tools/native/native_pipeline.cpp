@@ -1,7 +1,9 @@
 #include "native_pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <regex>
@@ -159,6 +161,27 @@ FeatureMap read_feature_npy(const std::string& path) {
   map.data.resize(count);
   std::memcpy(map.data.data(), bytes.data() + data_offset, 4 * count);
   return map;
+}
+
+std::string shared_image_path(const std::string& folder, const std::string& stem) {
+  const std::string base = std::string(SUPERCOLOR_SHARED_DIR) + "/testdata/" + folder + "/" + stem;
+  for (const char* ext : {".png", ".jpg", ".jpeg"}) {
+    if (std::filesystem::exists(base + ext)) return base + ext;
+  }
+  return base + ".png";
+}
+
+RgbImage resize_nearest(const RgbImage& image, int width, int height) {
+  RgbImage out{width, height, std::vector<float>(3 * std::size_t(width) * height)};
+  for (int y = 0; y < height; ++y) {
+    const int sy = std::min(image.height - 1, y * image.height / height);
+    for (int x = 0; x < width; ++x) {
+      const int sx = std::min(image.width - 1, x * image.width / width);
+      std::copy_n(&image.rgb[3 * (std::size_t(sy) * image.width + sx)], 3,
+                  &out.rgb[3 * (std::size_t(y) * width + x)]);
+    }
+  }
+  return out;
 }
 
 }  // namespace supercolor::reference

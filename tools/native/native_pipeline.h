@@ -26,6 +26,13 @@ void run_pipeline(Pipeline& pipeline, const Vgg19Reference& vgg, StageTimings* t
 using FeatureSource = std::function<FeatureMap(Side side, const std::string& layer)>;
 void run_pipeline(Pipeline& pipeline, const FeatureSource& features, StageTimings* timings);
 
+// Path of ../shared/testdata/<folder>/<stem> with the first extension that exists (.png, .jpg,
+// .jpeg; .png when none does), for the benchmarks.
+std::string shared_image_path(const std::string& folder, const std::string& stem);
+
+// Nearest-neighbour resize (keeps edges sharp: for upscaling a dev pair into a large image).
+RgbImage resize_nearest(const RgbImage& image, int width, int height);
+
 // Reads a C x H x W little-endian float32 .npy file (v1.0-3.0, C order) as a feature map.
 FeatureMap read_feature_npy(const std::string& path);
 

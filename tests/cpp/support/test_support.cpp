@@ -90,6 +90,26 @@ RgbImage crop(const RgbImage& image, int x0, int y0, int w, int h) {
   return out;
 }
 
+RgbImage box_blur(const RgbImage& image, int r) {
+  RgbImage result = image;
+  for (int y = 0; y < image.height; ++y) {
+    for (int x = 0; x < image.width; ++x) {
+      for (int c = 0; c < 3; ++c) {
+        double sum = 0.0;
+        int n = 0;
+        for (int yy = std::max(0, y - r); yy <= std::min(image.height - 1, y + r); ++yy) {
+          for (int xx = std::max(0, x - r); xx <= std::min(image.width - 1, x + r); ++xx) {
+            sum += image.rgb[3 * (std::size_t(yy) * image.width + xx) + c];
+            ++n;
+          }
+        }
+        result.rgb[3 * (std::size_t(y) * image.width + x) + c] = float(sum / n);
+      }
+    }
+  }
+  return result;
+}
+
 RgbImage resize(const RgbImage& image, int width, int height) {
   RgbImage out{width, height, std::vector<float>(3 * std::size_t(width) * height)};
   for (int y = 0; y < height; ++y) {

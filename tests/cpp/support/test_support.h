@@ -21,6 +21,8 @@ RgbImage random_image(int width, int height, unsigned seed);
 RgbImage smooth_image(int width, int height, unsigned seed);
 // Crop [x0, x0+w) x [y0, y0+h) of an image.
 RgbImage crop(const RgbImage& image, int x0, int y0, int w, int h);
+// Box blur of radius r (window clamped at the borders), per channel, in double.
+RgbImage box_blur(const RgbImage& image, int r);
 // Bilinear downscale/upscale to the given size (for small versions of the test photos).
 RgbImage resize(const RgbImage& image, int width, int height);
 
